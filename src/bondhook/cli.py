@@ -1,0 +1,161 @@
+"""`bondhook`: status, derive and apply, for admins and scripts.
+
+Exit codes: 0 success; 1 the request could not be satisfied (one line on stderr says why and
+how to fix it; nothing was changed); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from bondhook import __version__, ifupdown, logsetup, netlink
+from bondhook.apply import apply_request
+from bondhook.mac import Mac, derive
+from bondhook.options import AUTO, OPTIONS, Choice, is_ifname
+from bondhook.plan import BondStatus, Request, describe
+
+log = logging.getLogger("bondhook")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _status_dict(status: BondStatus) -> dict[str, Any]:
+    return {
+        "bond": status.name,
+        "mac": str(status.address) if status.address else None,
+        "origin": status.origin,
+        "traceable": status.traceable,
+        "ports": list(status.ports),
+        "derived_mac": str(status.derived) if status.derived else None,
+        "source_port": status.source,
+        "matches": status.matches,
+        "configured": status.configured,
+        "problem": status.problem,
+    }
+
+
+def format_status(status: BondStatus) -> list[str]:
+    """The human view: one headline per bond, details indented, warnings spelled out."""
+    lines = [f"{status.name}: {status.address or 'no address'} ({status.origin})"]
+    lines.append(f"  ports: {' '.join(status.ports) or 'none'}")
+    if status.derived:
+        verdict = "matches" if status.matches else f"differs; run 'bondhook apply {status.name}'"
+        lines.append(f"  derived: {status.derived} from {status.source} ({verdict})")
+    lines.append(f"  bond-derive-mac: {'on' if status.configured else 'off or no ifupdown stanza'}")
+    if status.problem:
+        lines.append(f"  problem: {status.problem}")
+    if not status.traceable:
+        lines.append(f"  warning: {status.address} is not traceable to any port; clones may share it")
+    return lines
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    facts = netlink.read_facts(assign_types=True)
+    statuses = []
+    for bond in facts.bonds():
+        try:
+            request = ifupdown.stanza_request(bond.name, facts)
+        except ValueError:
+            request = None
+        statuses.append(describe(bond, facts, request))
+    if args.json:
+        print(json.dumps([_status_dict(s) for s in statuses], indent=2))
+    elif not statuses:
+        print("no bonds")
+    else:
+        print("\n".join(line for s in statuses for line in format_status(s)))
+    return EXIT_OK
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    try:
+        source = Mac.parse(args.mac)
+        avoid = [Mac.parse(text) for text in args.avoid]
+    except ValueError as exc:
+        log.error("%s; write it as 52:54:00:c8:76:09", exc)
+        return EXIT_FAILED
+    if not source.is_usable_source:
+        log.error("%s is all-zero, broadcast or multicast and identifies no NIC; give a port's permanent MAC", source)
+        return EXIT_FAILED
+    print(derive(source, avoid))
+    return EXIT_OK
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    if not is_ifname(args.bond) or (args.source is not None and not is_ifname(args.source)):
+        log.error("%s: not an interface name; give the bond's name as 'ip link' shows it", args.bond)
+        return EXIT_FAILED
+    facts = netlink.read_facts()
+    try:
+        stanza = ifupdown.stanza_request(args.bond, facts)
+    except ValueError as exc:
+        log.error("%s: %s", args.bond, exc)
+        return EXIT_FAILED
+    choice = Choice(enabled=True, port=args.source) if args.source else AUTO
+    request = Request(args.bond, choice, stanza.ports if stanza else (), stanza.hwaddress if stanza else None)
+    return EXIT_OK if apply_request(request, facts, dry_run=args.dry_run) else EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    options = "\n".join(f"  {opt.name} {opt.values}\n      {opt.help}" for opt in OPTIONS)
+    parser = argparse.ArgumentParser(
+        prog="bondhook",
+        description="Give every bond a locally administered MAC derived from a port's permanent MAC.",
+        epilog=f"/etc/network/interfaces options:\n{options}\n\n"
+        "exit codes: 0 success, 1 request not satisfied (nothing changed), 2 usage error",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"bondhook {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    status = sub.add_parser(
+        "status",
+        help="explain every bond's MAC",
+        description="Explain every bond's MAC: where it came from, what bondhook derives, and whether they match.",
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    derive_cmd = sub.add_parser(
+        "derive",
+        help="print the bond MAC derived from a port MAC",
+        description="Print the bond MAC derived from a port's permanent MAC.",
+    )
+    derive_cmd.add_argument("mac", help="a port's permanent MAC, e.g. 52:54:00:c8:76:09")
+    derive_cmd.add_argument(
+        "--avoid",
+        action="append",
+        default=[],
+        metavar="MAC",
+        help="permanent MAC of another port of the bond (repeatable)",
+    )
+    derive_cmd.set_defaults(func=cmd_derive)
+
+    apply_cmd = sub.add_parser(
+        "apply", help="set a bond's derived MAC now", description="Set an existing bond's derived MAC now, in place."
+    )
+    apply_cmd.add_argument("bond", help="the bond, e.g. bond0")
+    apply_cmd.add_argument("--source", metavar="PORT", help="derive from this port instead of the first eligible")
+    apply_cmd.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+    apply_cmd.set_defaults(func=cmd_apply)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logsetup.setup(verbose=args.verbose)
+    try:
+        return int(args.func(args))
+    except netlink.KernelError as exc:
+        log.error("%s", exc)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

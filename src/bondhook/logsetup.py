@@ -1,0 +1,28 @@
+"""Logging for every entry point: one line per event, to stderr and, for hooks, to syslog."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+
+SYSLOG_SOCKET = "/dev/log"
+
+
+def setup(verbose: bool = False, syslog: bool = False) -> None:
+    """stderr carries every line (ifupdown and NM's dispatcher put it in the journal); hooks
+    also send to syslog so that a boot-time problem is found where admins look for it."""
+    root = logging.getLogger("bondhook")
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.handlers.clear()
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter("bondhook: %(message)s"))
+    root.addHandler(stderr)
+    if syslog and os.path.exists(SYSLOG_SOCKET):
+        try:
+            handler = logging.handlers.SysLogHandler(address=SYSLOG_SOCKET)
+        except OSError:
+            return  # no syslog daemon listening: stderr still has the line
+        handler.setFormatter(logging.Formatter("bondhook: %(message)s"))
+        root.addHandler(handler)

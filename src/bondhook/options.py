@@ -1,0 +1,77 @@
+"""The option table: every setting bondhook reads, declared once.
+
+Validation, error messages, `--help` and the man page all read from `OPTIONS`, so a new option
+or value is added in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Linux accepts 1-15 bytes with no '/', ':' or whitespace; '.' and '..' are reserved.
+_IFNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,15}$")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option as an admin writes it in a bond stanza of /etc/network/interfaces."""
+
+    name: str
+    values: str
+    default: str
+    help: str
+    example: str
+
+    @property
+    def env(self) -> str:
+        """The variable ifupdown exports to hooks: bond-derive-mac -> IF_BOND_DERIVE_MAC."""
+        return "IF_" + self.name.upper().replace("-", "_")
+
+
+BOND_DERIVE_MAC = Option(
+    name="bond-derive-mac",
+    values="yes | no | <port>",
+    default="no",
+    help=(
+        "Give the bond a locally administered MAC derived from a port's permanent MAC. "
+        "'yes': the first port of bond-slaves (or, with 'bond-slaves none', of the stanzas "
+        "saying 'bond-master <bond>', in name order) that has a usable permanent MAC; "
+        "'<port>': that port; 'no': leave the MAC alone."
+    ),
+    example="bond-derive-mac yes",
+)
+
+OPTIONS: tuple[Option, ...] = (BOND_DERIVE_MAC,)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What bond-derive-mac asks for: nothing, the first eligible port, or one named port."""
+
+    enabled: bool
+    port: str | None = None
+
+
+OFF = Choice(enabled=False)
+AUTO = Choice(enabled=True)
+
+
+def is_ifname(text: str) -> bool:
+    """Whether `text` can be a Linux interface name (and so is safe to pass as an argument)."""
+    return bool(_IFNAME_RE.match(text)) and text not in (".", "..")
+
+
+def parse_choice(value: str | None) -> Choice:
+    """Parse a bond-derive-mac value; raise ValueError with the fix in its message."""
+    text = (value or "").strip()
+    if text.lower() in ("", "no"):
+        return OFF
+    if text.lower() == "yes":
+        return AUTO
+    if is_ifname(text):
+        return Choice(enabled=True, port=text)
+    raise ValueError(
+        f"{BOND_DERIVE_MAC.name} value {text!r} is not one of {BOND_DERIVE_MAC.values}; "
+        f"write e.g. '{BOND_DERIVE_MAC.example}'"
+    )
