@@ -1,0 +1,137 @@
+# Lab boot: ifupdown + ifenslave + bondhook's pre-up hook, Debian's default udev regime
+# (ifenslave's 98-net-bonding.link present). Each scenario records its outcome for the host.
+. "$(dirname "$0")/lib.sh"
+
+A=$(nic 52:54:00:c8:76:09)
+B=$(nic 52:54:00:c8:76:0a)
+C=$(nic 02:54:00:c8:76:0b)
+record nics "$A,$B,$C"
+install_bondhook
+
+bond_stanza() { # mode, slaves, derive option line, extra lines
+	cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+iface bond0 inet manual
+	bond-mode $1
+	bond-slaves $2
+	bond-miimon 100
+	$3
+${4:-}
+EOT
+}
+
+# Scenario: one bond through the common path, then an ifdown/ifup cycle, per mode.
+for mode in active-backup 802.3ad balance-alb; do
+	step "mode $mode"
+	reset_net "$A" "$B" "$C"
+	bond_stanza "$mode" "$A $B" "bond-derive-mac yes" "
+iface bond0.100 inet manual
+	vlan-raw-device bond0"
+	ifup_and_record "$mode" bond0
+	ifup bond0.100 >>"$OUT/$mode.ifup" 2>&1
+	record "$mode.mac" "$(mac_of bond0)"
+	record "$mode.assign" "$(assign_of bond0)"
+	record "$mode.vlan" "$(mac_of bond0.100)"
+	record "$mode.slaves" "$(cat /sys/class/net/bond0/bonding/slaves)"
+	record "$mode.mode" "$(cut -d' ' -f1 /sys/class/net/bond0/bonding/mode)"
+	ifdown bond0.100 >/dev/null 2>&1
+	ifdown bond0 >>"$OUT/$mode.ifup" 2>&1
+	ifup_and_record "$mode.cycle" bond0
+	record "$mode.cycle.mac" "$(mac_of bond0)"
+done
+
+step "bond-slaves none, ports with bond-master, boot-style ifup -a (ports listed first)"
+reset_net "$A" "$B" "$C"
+cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+auto $B
+iface $B inet manual
+	bond-master bond0
+
+auto $A
+iface $A inet manual
+	bond-master bond0
+
+auto bond0
+iface bond0 inet manual
+	bond-mode active-backup
+	bond-slaves none
+	bond-miimon 100
+	bond-derive-mac yes
+EOT
+ifup_and_record masters -a
+record masters.mac "$(mac_of bond0)"
+record masters.slaves "$(cat /sys/class/net/bond0/bonding/slaves)"
+
+step "the bond already exists with another MAC and a port"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+modprobe bonding max_bonds=0
+ip link add bond0 type bond
+ip link set bond0 address 3a:11:22:33:44:55
+ip link set "$B" master bond0
+ip link set bond0 up
+ifup_and_record existing bond0
+record existing.mac "$(mac_of bond0)"
+cp "$OUT/existing.ifup" "$OUT/existing.log"
+
+step "bond-derive-mac names the second port"
+reset_net "$A" "$B" "$C"
+bond_stanza 802.3ad "$A $B" "bond-derive-mac $B"
+ifup_and_record named bond0
+record named.mac "$(mac_of bond0)"
+
+step "a port whose permanent MAC is already locally administered"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$C $A" "bond-derive-mac yes"
+ifup_and_record local bond0
+record local.mac "$(mac_of bond0)"
+
+step "the first configured port is absent at boot"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "enp9s9 $B $A" "bond-derive-mac yes"
+ifup_and_record absent bond0
+record absent.mac "$(mac_of bond0)"
+
+step "opted out: the kernel and udev decide (control)"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac no"
+ifup_and_record optout bond0
+record optout.mac "$(mac_of bond0)"
+
+for case in "badvalue:bond-derive-mac maybe so" "badport:bond-derive-mac eno9" "hwaddr:bond-derive-mac yes
+	hwaddress 02:00:00:00:00:99"; do
+	name=${case%%:*}
+	step "bad input: $name"
+	reset_net "$A" "$B" "$C"
+	bond_stanza active-backup "$A $B" "${case#*:}"
+	ifup_and_record "$name" bond0
+	record "$name.mac" "$(mac_of bond0)"
+	record "$name.up" "$(cat /sys/class/net/bond0/operstate 2>/dev/null)"
+done
+
+step "status: one bond by ifupdown, one by hand, one left to udev and the kernel"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A" "bond-derive-mac yes"
+ifup bond0 >"$OUT/status.ifup" 2>&1
+ip link add bond1 type bond
+ip link set "$B" master bond1
+ip link add bond2 type bond
+udevadm settle
+bondhook status >"$OUT/status.txt" 2>&1
+record status.rc "$?"
+bondhook status --json >"$OUT/status.json" 2>"$OUT/status.err"
+record status.json_rc "$?"
+bondhook apply bond1 --dry-run >"$OUT/apply-dry.txt" 2>&1
+record apply_dry.mac "$(mac_of bond1)"
+bondhook apply bond1 >"$OUT/apply.txt" 2>&1
+record apply.rc "$?"
+record apply.mac "$(mac_of bond1)"
+bondhook apply bond1 --source eno9 >"$OUT/apply-bad.txt" 2>&1
+record apply_bad.rc "$?"
+bondhook status --json >"$OUT/status-after.json" 2>&1
+record done 1

@@ -1,0 +1,58 @@
+# Helpers for lab scenarios; sourced by the guest scripts, which run as root inside the qemu guest.
+# The host passes LAB_OUT (a --rwdir shared with the host), BONDHOOK_ROOT (the repo) and
+# BONDHOOK_PYTHON (the interpreter for CLI calls).
+set -u
+OUT=${LAB_OUT:?}
+RESULTS=$OUT/results.txt
+exec >>"$OUT/guest.log" 2>&1
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mkdir -p /run/network
+
+record() { printf '%s=%s\n' "$1" "$2" >>"$RESULTS"; echo "RESULT $1=$2"; }
+step() { echo; echo "=== $*"; }
+
+# NIC names follow PCI slots: find each by its permanent MAC.
+nic() {
+	for dev in /sys/class/net/*; do
+		if [ "$(cat "$dev/address")" = "$1" ]; then basename "$dev"; return; fi
+	done
+	echo "no NIC with MAC $1" >&2; exit 1
+}
+mac_of() { cat "/sys/class/net/$1/address" 2>/dev/null || echo absent; }
+assign_of() { cat "/sys/class/net/$1/addr_assign_type" 2>/dev/null || echo absent; }
+
+install_bondhook() {
+	echo "$BONDHOOK_ROOT/src" >/usr/lib/python3/dist-packages/bondhook-lab.pth
+	install -m 755 "$BONDHOOK_ROOT/if-up.d/bondhook" /etc/network/if-pre-up.d/bondhook
+}
+uninstall_bondhook() { rm -f /etc/network/if-pre-up.d/bondhook; }
+bondhook() { PYTHONPATH="$BONDHOOK_ROOT/src" "$BONDHOOK_PYTHON" -m bondhook "$@"; }
+
+# Without ifenslave's 98-net-bonding.link, udev's 99-default.link (MACAddressPolicy=persistent)
+# hashes /etc/machine-id and the bond's name into its MAC: the reporter's machines.
+mask_bonding_link() {
+	mkdir -p /etc/systemd/network
+	ln -sf /dev/null /etc/systemd/network/98-net-bonding.link
+	udevadm control --reload
+}
+
+# Back to a fresh state: no stanzas up, no bonds, bonding module unloaded, ports down.
+reset_net() {
+	ifdown -a --force >/dev/null 2>&1
+	for dev in /sys/class/net/*/bonding; do
+		[ -d "$dev" ] && ip link del "$(basename "$(dirname "$dev")")"
+	done
+	rm -f /run/network/ifstate*
+	udevadm settle
+	modprobe -r bonding 2>/dev/null
+	for port in "$@"; do ip link set "$port" down; done
+}
+
+# Run `ifup ARGS`, keep its output in $OUT/NAME.ifup, and record rc, bondhook lines and MACs.
+ifup_and_record() {
+	name=$1; shift
+	ifup "$@" >"$OUT/$name.ifup" 2>&1
+	record "$name.rc" "$?"
+	udevadm settle
+	record "$name.bondhook_lines" "$(grep -c '^bondhook:' "$OUT/$name.ifup")"
+}

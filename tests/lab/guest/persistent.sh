@@ -1,0 +1,106 @@
+# Lab boot: one of two "cloned" hosts (same /etc/machine-id, NICs of their own) in the
+# reporter's udev regime: no ifenslave .link, so udev's persistent policy hashes the
+# machine-id and the bond's name into the bond's MAC.
+. "$(dirname "$0")/lib.sh"
+
+A=$(nic "$NIC_A")
+B=$(nic "$NIC_B")
+record nics "$A,$B"
+record pyroute2 "$("$BONDHOOK_PYTHON" -c 'from importlib.metadata import version; print(version("pyroute2"))')"
+
+# Cloned from one image: the same machine-id; udevd restarted so that it reads this one.
+echo "$CLONE_MACHINE_ID" >/etc/machine-id
+udevadm control --exit
+/lib/systemd/systemd-udevd --daemon
+mask_bonding_link
+record machine_id "$(cat /etc/machine-id)"
+
+fresh() { # each sequence starts with the bonding module freshly reloaded
+	ip link del bond0 2>/dev/null
+	modprobe -r bonding
+	modprobe bonding max_bonds=0
+	ip link set "$A" down
+	ip link set "$B" down
+}
+finish() { # name: record what the sequence gave, then what bondhook makes of it
+	udevadm settle
+	record "$1.before" "$(mac_of bond0)"
+	bondhook apply bond0 >>"$OUT/sequences.txt" 2>&1
+	record "$1.apply_rc" "$?"
+	udevadm trigger --action=add --settle /sys/class/net/bond0
+	record "$1.after" "$(mac_of bond0)"
+}
+
+step "sequence 1: create, read the address with no ports (then enslave for bondhook to act)"
+fresh
+echo +bond0 >/sys/class/net/bonding_masters
+record seq1.empty "$(mac_of bond0)"
+udevadm settle
+record seq1.empty_settled "$(mac_of bond0)"
+echo "+$A" >/sys/class/net/bond0/bonding/slaves
+finish seq1
+
+step "sequence 2: create, mode 6, enslave at once"
+fresh
+echo +bond0 >/sys/class/net/bonding_masters
+echo 6 >/sys/class/net/bond0/bonding/mode
+echo "+$A" >/sys/class/net/bond0/bonding/slaves
+record seq2.immediate "$(mac_of bond0)"
+finish seq2
+
+step "sequence 3: create, read the address first, then mode 6 and enslave"
+fresh
+echo +bond0 >/sys/class/net/bonding_masters
+cat /sys/class/net/bond0/address >/dev/null
+echo 6 >/sys/class/net/bond0/bonding/mode
+echo "+$A" >/sys/class/net/bond0/bonding/slaves
+finish seq3
+
+step "sequence 4: create, mode 6, wait 1 s, enslave"
+fresh
+echo +bond0 >/sys/class/net/bonding_masters
+echo 6 >/sys/class/net/bond0/bonding/mode
+sleep 1
+echo "+$A" >/sys/class/net/bond0/bonding/slaves
+finish seq4
+
+stanza() {
+	cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+iface bond0 inet manual
+	bond-mode active-backup
+	bond-slaves $A $B
+	bond-miimon 100
+	$1
+EOT
+}
+
+step "clone, without bondhook: bond0 made at module load (as at boot), then ifup"
+reset_net "$A" "$B"
+stanza ""
+modprobe bonding
+udevadm settle
+ifup_and_record without bond0
+record without.mac "$(mac_of bond0)"
+record without.assign "$(assign_of bond0)"
+
+step "clone, with bondhook: the same boot order"
+reset_net "$A" "$B"
+install_bondhook
+stanza "bond-derive-mac yes"
+modprobe bonding
+udevadm settle
+ifup_and_record with bond0
+record with.mac "$(mac_of bond0)"
+
+step "with bondhook, the bond created by the hook (module not loaded yet)"
+reset_net "$A" "$B"
+ifup_and_record created bond0
+record created.mac "$(mac_of bond0)"
+record created.assign "$(assign_of bond0)"
+udevadm trigger --action=add --settle /sys/class/net/bond0
+record created.retriggered "$(mac_of bond0)"
+bondhook status --json >"$OUT/status.json" 2>&1
+record done 1
