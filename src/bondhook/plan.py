@@ -79,11 +79,12 @@ class Plan:
     source: str | None = None
     source_perm: Mac | None = None
     messages: tuple[Message, ...] = field(default=())
+    problem: str | None = None
 
 
 def _refuse(bond: str, current: Link | None, problem: str, fix: str) -> Plan:
     left = f"MAC left as {current.address}" if current and current.address else "MAC left to the kernel"
-    return Plan(bond, "none", messages=(Message(logging.ERROR, f"{bond}: {problem}; {left}; {fix}"),))
+    return Plan(bond, "none", messages=(Message(logging.ERROR, f"{bond}: {problem}; {left}; {fix}"),), problem=problem)
 
 
 def candidate_ports(request: Request, bond: Link | None, facts: Facts) -> tuple[str, ...]:
@@ -137,8 +138,9 @@ def decide(request: Request, facts: Facts) -> Plan:
     avoid = {lk.perm_address for lk in present if lk is not None and lk.perm_address is not None}
     target = derive(source.perm_address, avoid)
     messages = []
-    if skipped:
-        messages.append(Message(logging.WARNING, f"{name}: {'; '.join(skipped)}; deriving from {source.name} instead"))
+    problem = f"{'; '.join(skipped)}; deriving from {source.name} instead" if skipped else None
+    if problem:
+        messages.append(Message(logging.WARNING, f"{name}: {problem}"))
     origin = f"derived from {source.name} (permanent {source.perm_address})"
     if bond is None:
         action, text = "create", f"{name}: created with MAC {target}, {origin}"
@@ -147,7 +149,7 @@ def decide(request: Request, facts: Facts) -> Plan:
     else:
         action, text = "set", f"{name}: existing bond's MAC changed from {bond.address} to {target}, {origin}"
     messages.append(Message(logging.INFO, text))
-    return Plan(name, action, target, source.name, source.perm_address, tuple(messages))
+    return Plan(name, action, target, source.name, source.perm_address, tuple(messages), problem)
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,6 @@ def describe(bond: Link, facts: Facts, request: Request | None) -> BondStatus:
     choice = request.choice if request is not None and configured else AUTO
     plan = decide(Request(bond.name, choice, request.ports if request else ()), facts)
     origin, traceable = _origin(bond, facts, plan)
-    problem = next((m.text for m in plan.messages if m.level >= logging.WARNING), None)
     return BondStatus(
         name=bond.name,
         address=bond.address,
@@ -207,5 +208,5 @@ def describe(bond: Link, facts: Facts, request: Request | None) -> BondStatus:
         source=plan.source,
         matches=plan.target is not None and plan.target == bond.address,
         configured=configured,
-        problem=problem,
+        problem=plan.problem,
     )

@@ -1,0 +1,48 @@
+import pytest
+
+from bondhook import ifupdown
+from bondhook.options import AUTO, OFF, Choice
+
+from .facts import A, B, bond, facts, nic
+
+
+def test_options_from_env_reads_only_stanza_keys():
+    env = {"IFACE": "bond0", "IF_BOND_DERIVE_MAC": "yes", "IF_BOND_SLAVES": "eth0 eth1", "IF_BOND_MODE": "4"}
+    assert ifupdown.options_from_env(env) == {"bond-derive-mac": "yes", "bond-slaves": "eth0 eth1"}
+
+
+def test_request_keeps_bond_slaves_order():
+    request = ifupdown.request_from_options(
+        "bond0", {"bond-derive-mac": "yes", "bond-slaves": "eth1 eth0"}, facts(), True
+    )
+    assert (request.choice, request.ports, request.may_create) == (AUTO, ("eth1", "eth0"), True)
+
+
+def test_deprecated_slaves_option_and_hwaddress():
+    request = ifupdown.request_from_options(
+        "bond0", {"bond-derive-mac": "eth0", "slaves": "eth0", "hwaddress": "x"}, facts(), False
+    )
+    assert request.choice == Choice(True, "eth0") and request.ports == ("eth0",) and request.hwaddress == "x"
+
+
+def test_bond_slaves_none_takes_bond_master_stanzas_in_name_order(monkeypatch):
+    stanzas = {"eth10": {"bond-master": "bond0"}, "eth2": {"bond-master": "bond0"}, "eth3": {"bond-master": "bond1"}}
+    monkeypatch.setattr(ifupdown, "listed_ifaces", lambda bond: ["lo", "eth10", "bond0"])
+    monkeypatch.setattr(ifupdown, "query", stanzas.get)
+    snapshot = facts(bond(), nic("eth2", 2, A), nic("eth3", 3, B))
+    request = ifupdown.request_from_options("bond0", {"bond-derive-mac": "yes", "bond-slaves": "none"}, snapshot, True)
+    assert request.ports == ("eth2", "eth10")
+
+
+def test_bad_option_value_raises_with_the_fix():
+    with pytest.raises(ValueError, match=r"write e\.g\. 'bond-derive-mac yes'"):
+        ifupdown.request_from_options("bond0", {"bond-derive-mac": "a b"}, facts(), True)
+
+
+def test_opt_out_request():
+    assert ifupdown.request_from_options("bond0", {"bond-slaves": "eth0"}, facts(), True).choice == OFF
+
+
+def test_query_refuses_names_that_are_not_interface_names():
+    assert ifupdown.query("../../etc/passwd") is None
+    assert ifupdown.query("$(reboot)") is None
