@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bondhook import netlink
+from bondhook import logsetup, netlink
 from bondhook.netlink import EEXIST, KernelError
 from bondhook.plan import Facts, Plan, Request, decide
 
@@ -42,7 +42,5 @@ def apply_request(request: Request, facts: Facts | None = None, dry_run: bool = 
     except KernelError as exc:
         log.error("%s: could not apply the derived MAC: %s; MAC left as it was; see dmesg", request.bond, exc)
         return False
-    would = "dry run, not done: " if dry_run and plan.action in CHANGES else ""
-    for message in plan.messages:
-        log.log(message.level, "%s%s", would if message.level < logging.WARNING else "", message.text)
+    logsetup.emit(plan.messages, dry_run=dry_run and plan.action in CHANGES)
     return plan.action != "none" or not request.choice.enabled

@@ -13,18 +13,25 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from bondhook import __version__, ifupdown, logsetup, netlink
+from bondhook import __version__, ifupdown, logsetup, netlink, nm
 from bondhook.apply import apply_request
 from bondhook.mac import Mac, derive
-from bondhook.options import AUTO, OPTIONS, Choice, is_ifname
-from bondhook.plan import BondStatus, Request, describe
+from bondhook.nmprofile import BOND, Profile, owner, ports_of
+from bondhook.options import AUTO, NM_DEFAULT_CHOICE, NM_DERIVE_MAC, NM_KEYS, OPTIONS, Choice, is_ifname, parse_choice
+from bondhook.plan import BondStatus, Facts, Request, describe
 
 log = logging.getLogger("bondhook")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _status_dict(status: BondStatus) -> dict[str, Any]:
+def _nm_dict(profile: Profile | None) -> dict[str, Any] | None:
+    if profile is None:
+        return None
+    return {"profile": profile.id, "uuid": profile.uuid, "cloned_mac": profile.cloned_mac, "owner": owner(profile)}
+
+
+def _status_dict(status: BondStatus, profile: Profile | None) -> dict[str, Any]:
     return {
         "bond": status.name,
         "mac": str(status.address) if status.address else None,
@@ -36,10 +43,11 @@ def _status_dict(status: BondStatus) -> dict[str, Any]:
         "matches": status.matches,
         "configured": status.configured,
         "problem": status.problem,
+        "networkmanager": _nm_dict(profile),
     }
 
 
-def format_status(status: BondStatus) -> list[str]:
+def format_status(status: BondStatus, profile: Profile | None = None) -> list[str]:
     """The human view: one headline per bond, details indented, warnings spelled out."""
     lines = [f"{status.name}: {status.address or 'no address'} ({status.origin})"]
     lines.append(f"  ports: {' '.join(status.ports) or 'none'}")
@@ -47,6 +55,11 @@ def format_status(status: BondStatus) -> list[str]:
         verdict = "matches" if status.matches else f"differs; run 'bondhook apply {status.name}'"
         lines.append(f"  derived: {status.derived} from {status.source} ({verdict})")
     lines.append(f"  bond-derive-mac: {'on' if status.configured else 'off or no ifupdown stanza'}")
+    if profile is not None:
+        value = profile.cloned_mac or "unset"
+        lines.append(
+            f"  NetworkManager: profile {profile.id!r}, cloned-mac-address {value} (owner: {nm.owner(profile)})"
+        )
     if status.problem:
         lines.append(f"  problem: {status.problem}")
     if not status.traceable:
@@ -54,21 +67,53 @@ def format_status(status: BondStatus) -> list[str]:
     return lines
 
 
+def _nm_profiles() -> list[Profile]:
+    """NM's profiles when NM answers; an empty list (said at debug level) on hosts without it."""
+    try:
+        return nm.profiles()
+    except nm.NMError as exc:
+        log.debug("NetworkManager not consulted: %s", exc)
+        return []
+
+
+def _request(bond: str, facts: Facts, profile: Profile | None, everyone: list[Profile]) -> Request | None:
+    """The bond's configuration: its ifupdown stanza, else its NM profile, else none."""
+    try:
+        stanza = ifupdown.stanza_request(bond, facts)
+        if stanza is not None or profile is None:
+            return stanza
+        choice = parse_choice(profile.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
+    except ValueError:
+        return None
+    return Request(bond, choice, ports_of(profile, everyone, facts))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     facts = netlink.read_facts(assign_types=True)
-    statuses = []
+    everyone = _nm_profiles()
+    bond_profiles = {p.interface_name: p for p in everyone if p.type == BOND and p.interface_name}
+    rows = []
     for bond in facts.bonds():
-        try:
-            request = ifupdown.stanza_request(bond.name, facts)
-        except ValueError:
-            request = None
-        statuses.append(describe(bond, facts, request))
+        profile = bond_profiles.get(bond.name)
+        rows.append((describe(bond, facts, _request(bond.name, facts, profile, everyone)), profile))
     if args.json:
-        print(json.dumps([_status_dict(s) for s in statuses], indent=2))
-    elif not statuses:
+        print(json.dumps([_status_dict(status, profile) for status, profile in rows], indent=2))
+    elif not rows:
         print("no bonds")
     else:
-        print("\n".join(line for s in statuses for line in format_status(s)))
+        print("\n".join(line for status, profile in rows for line in format_status(status, profile)))
+    return EXIT_OK
+
+
+def cmd_nm_sync(args: argparse.Namespace) -> int:
+    try:
+        plans = nm.sync(netlink.read_facts(), dry_run=args.dry_run)
+    except nm.NMError as exc:
+        log.error("nm-sync: %s; no profile changed; is NetworkManager running?", exc)
+        return EXIT_FAILED
+    nm.log_plans(plans, dry_run=args.dry_run)
+    if not plans:
+        log.info("nm-sync: no bond profiles")
     return EXIT_OK
 
 
@@ -103,10 +148,12 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     options = "\n".join(f"  {opt.name} {opt.values}\n      {opt.help}" for opt in OPTIONS)
+    keys = "\n".join(f"  {key.key}\n      {key.help}" for key in NM_KEYS)
     parser = argparse.ArgumentParser(
         prog="bondhook",
         description="Give every bond a locally administered MAC derived from a port's permanent MAC.",
         epilog=f"/etc/network/interfaces options:\n{options}\n\n"
+        f"NetworkManager bond profiles' user data:\n{keys}\n\n"
         "exit codes: 0 success, 1 request not satisfied (nothing changed), 2 usage error",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -144,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     apply_cmd.add_argument("--source", metavar="PORT", help="derive from this port instead of the first eligible")
     apply_cmd.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     apply_cmd.set_defaults(func=cmd_apply)
+
+    sync_cmd = sub.add_parser(
+        "nm-sync",
+        help="write derived MACs into NetworkManager bond profiles",
+        description="Write each NetworkManager bond profile's derived MAC (ethernet.cloned-mac-address) "
+        "and bondhook's user data; profiles whose cloned MAC a person set, or that opt out, are left alone.",
+    )
+    sync_cmd.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    sync_cmd.set_defaults(func=cmd_nm_sync)
     return parser
 
 

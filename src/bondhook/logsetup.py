@@ -6,6 +6,9 @@ import logging
 import logging.handlers
 import os
 import sys
+from collections.abc import Iterable
+
+from bondhook.plan import Message
 
 SYSLOG_SOCKET = "/dev/log"
 
@@ -26,3 +29,11 @@ def setup(verbose: bool = False, syslog: bool = False) -> None:
             return  # no syslog daemon listening: stderr still has the line
         handler.setFormatter(logging.Formatter("bondhook: %(message)s"))
         root.addHandler(handler)
+
+
+def emit(messages: Iterable[Message], dry_run: bool = False) -> None:
+    """Log a plan's lines; under a dry run, outcome lines say that nothing was done."""
+    log = logging.getLogger("bondhook")
+    for message in messages:
+        prefix = "dry run, not done: " if dry_run and message.level < logging.WARNING else ""
+        log.log(message.level, "%s%s", prefix, message.text)

@@ -46,6 +46,37 @@ OPTIONS: tuple[Option, ...] = (BOND_DERIVE_MAC,)
 
 
 @dataclass(frozen=True)
+class UserDataKey:
+    """One key bondhook reads or writes in a NetworkManager profile's user data (`user.data`)."""
+
+    key: str
+    written_by_bondhook: bool
+    help: str
+
+
+# NetworkManager bonds opt in by default: installing bondhook is the admin's choice.
+NM_DERIVE_MAC = UserDataKey(
+    "bondhook.derive-mac",
+    written_by_bondhook=False,
+    help=f"{BOND_DERIVE_MAC.values} (default yes): as {BOND_DERIVE_MAC.name} in /etc/network/interfaces; "
+    "'no' opts the profile out.",
+)
+NM_OWNED_MAC = UserDataKey(
+    "bondhook.mac",
+    written_by_bondhook=True,
+    help="the cloned-mac-address bondhook wrote; without it (or when it differs) the value was set "
+    "by a person and is never overwritten.",
+)
+NM_SOURCE = UserDataKey(
+    "bondhook.source",
+    written_by_bondhook=True,
+    help="the source port and its permanent MAC, as PORT=MAC, for the record.",
+)
+NM_KEYS: tuple[UserDataKey, ...] = (NM_DERIVE_MAC, NM_OWNED_MAC, NM_SOURCE)
+NM_DEFAULT_CHOICE = "yes"
+
+
+@dataclass(frozen=True)
 class Choice:
     """What bond-derive-mac asks for: nothing, the first eligible port, or one named port."""
 

@@ -62,3 +62,46 @@ def test_bad_value_is_one_line_and_exit_0(tmp_path):
 def test_untrusted_iface_is_ignored(tmp_path):
     result = run_hook({"IFACE": "bond0;reboot", "IF_BOND_DERIVE_MAC": "yes"}, tmp_path)
     assert result.returncode == 0 and result.stderr == ""
+
+
+NM_HOOK = REPO / "NetworkManager" / "dispatcher.d" / "pre-up.d" / "90-bondhook"
+
+
+def run_nm(args, env, tmp_path):
+    full = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO / "src"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bondhook.nm", *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+
+
+def test_dispatcher_script_ignores_other_actions():
+    trace = subprocess.run(["sh", "-x", str(NM_HOOK), "bond0", "up"], capture_output=True, text=True, check=False)
+    assert trace.returncode == 0 and "python3" not in trace.stderr
+
+
+def test_dispatcher_ignores_untrusted_arguments_silently(tmp_path):
+    uuid = "11111111-1111-1111-1111-111111111111"
+    for args, conn in (
+        (["bond0;reboot", "pre-up"], uuid),
+        (["bond0", "pre-up"], "$(reboot)"),
+        (["../../x", "pre-up"], uuid),
+        (["bond0", "up"], uuid),
+    ):
+        result = run_nm(args, {"CONNECTION_UUID": conn, "CONNECTION_ID": "'; rm -rf /"}, tmp_path)
+        assert result.returncode == 0 and result.stderr == ""
+
+
+def test_dispatcher_without_system_bus_is_one_line_and_exit_0(tmp_path):
+    env = {
+        "CONNECTION_UUID": "11111111-1111-1111-1111-111111111111",
+        "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent",
+    }
+    result = run_nm(["eth0", "pre-up"], env, tmp_path)
+    assert result.returncode == 0
+    [line] = result.stderr.splitlines()
+    assert line.startswith("bondhook: eth0: system D-Bus unavailable") and line.endswith("MAC left unchanged")

@@ -56,3 +56,36 @@ ifup_and_record() {
 	udevadm settle
 	record "$name.bondhook_lines" "$(grep -c '^bondhook:' "$OUT/$name.ifup")"
 }
+
+# NetworkManager on a real system bus, keyfile profiles, no auto-made "Wired connection N".
+KEYFILES=/etc/NetworkManager/system-connections
+start_nm() {
+	mkdir -p /run/dbus /etc/NetworkManager/conf.d
+	[ -S /run/dbus/system_bus_socket ] || dbus-daemon --system --fork
+	[ -S /dev/log ] || busybox syslogd -O "$OUT/syslog.log"
+	printf '[main]\nplugins=keyfile\nno-auto-default=*\n' >/etc/NetworkManager/conf.d/90-lab.conf
+	NetworkManager --no-daemon --debug --log-level=INFO >>"$OUT/nm.log" 2>&1 &
+	for _ in $(seq 60); do nmcli -t general status >/dev/null 2>&1 && return; sleep 0.5; done
+	echo "NetworkManager did not start" >&2
+}
+stop_nm() {
+	pkill -x NetworkManager
+	for _ in $(seq 60); do pgrep -x NetworkManager >/dev/null || return; sleep 0.5; done
+}
+install_bondhook_nm() {
+	echo "$BONDHOOK_ROOT/src" >/usr/lib/python3/dist-packages/bondhook-lab.pth
+	mkdir -p /etc/NetworkManager/dispatcher.d/pre-up.d
+	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/pre-up.d/90-bondhook" \
+		/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook
+}
+# Wait until DEV's MAC stops changing and NM says it is activated (or give up after ~60 s).
+wait_active() {
+	for _ in $(seq 120); do
+		[ "$(nmcli -g GENERAL.STATE device show "$1" 2>/dev/null | cut -d' ' -f1)" = 100 ] && return
+		sleep 0.5
+	done
+	echo "$1 did not activate" >&2
+}
+keyfile_value() { # file section key
+	awk -F= -v s="[$2]" -v k="$3" '$0==s{in_s=1;next} /^\[/{in_s=0} in_s && $1==k{print substr($0, length(k)+2)}' "$1"
+}

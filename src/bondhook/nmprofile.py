@@ -1,0 +1,127 @@
+"""NetworkManager bond profiles as plain values, and what bondhook should write in them. Pure."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bondhook.mac import Mac, parse_optional
+from bondhook.options import NM_DEFAULT_CHOICE, NM_DERIVE_MAC, NM_OWNED_MAC, NM_SOURCE, parse_choice
+from bondhook.plan import Facts, Message, Request, decide, name_order
+
+BOND = "bond"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The parts of one NM connection profile that bondhook reads."""
+
+    uuid: str
+    id: str
+    type: str
+    interface_name: str | None = None
+    master: str | None = None
+    slave_type: str | None = None
+    mac_address: Mac | None = None
+    cloned_mac: str | None = None
+    user_data: Mapping[str, str] = field(default_factory=dict)
+    path: str = ""
+
+
+def _mac_text(value: Any) -> str | None:
+    if isinstance(value, (bytes, bytearray, list)):
+        mac = parse_optional(bytes(value))
+        return str(mac) if mac else None
+    return value or None
+
+
+def profile_from_settings(settings: Mapping[str, Mapping[str, Any]], path: str = "") -> Profile:
+    """Read GetSettings' answer (variants already unwrapped). The wired setting's cloned MAC is
+    `assigned-mac-address` (a string, also for 'preserve', 'stable', ...) on D-Bus; older
+    clients only set the byte-array `cloned-mac-address`."""
+    connection = settings.get("connection", {})
+    wired = settings.get("802-3-ethernet", {})
+    return Profile(
+        uuid=connection.get("uuid", ""),
+        id=connection.get("id", ""),
+        type=connection.get("type", ""),
+        interface_name=connection.get("interface-name") or None,
+        master=connection.get("master") or None,
+        slave_type=connection.get("slave-type") or None,
+        mac_address=parse_optional(bytes(wired["mac-address"])) if wired.get("mac-address") else None,
+        cloned_mac=wired.get("assigned-mac-address") or _mac_text(wired.get("cloned-mac-address")),
+        user_data=dict(settings.get("user", {}).get("data", {})),
+        path=path,
+    )
+
+
+def port_name(port: Profile, facts: Facts) -> str | None:
+    """A port profile's interface: its interface-name, else the NIC whose permanent MAC it names."""
+    if port.interface_name:
+        return port.interface_name
+    match = next((lk for lk in facts.links if port.mac_address and lk.perm_address == port.mac_address), None)
+    return match.name if match else None
+
+
+def ports_of(bond: Profile, profiles: Sequence[Profile], facts: Facts) -> tuple[str, ...]:
+    """Port profiles name the bond as master (by interface name or UUID) with slave-type bond;
+    their interfaces, in name order (the documented order, independent of activation timing)."""
+    masters = {bond.uuid, bond.interface_name} - {None}
+    names = {port_name(p, facts) for p in profiles if p.slave_type == BOND and p.master in masters}
+    return tuple(sorted((n for n in names if n), key=name_order))
+
+
+@dataclass(frozen=True)
+class ProfilePlan:
+    """For one bond profile: the user data to write (None: write nothing), the MAC the bond
+    device should carry (None: leave it to NM), and the lines to log."""
+
+    profile: Profile
+    write: Mapping[str, str] | None
+    link_mac: Mac | None
+    messages: tuple[Message, ...]
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (parse_optional(a) or a) == (parse_optional(b) or b)
+
+
+def owner(profile: Profile) -> str:
+    """Who set the profile's cloned MAC: bondhook (its marker matches), a person, or none."""
+    if not profile.cloned_mac:
+        return "none"
+    return "bondhook" if _same(profile.user_data.get(NM_OWNED_MAC.key), profile.cloned_mac) else "a person"
+
+
+def decide_profile(bond: Profile, profiles: Sequence[Profile], facts: Facts) -> ProfilePlan:
+    """Which MAC this bond profile should carry, and whether bondhook may write it."""
+    name = bond.interface_name or bond.id
+    label = f"{name}: profile {bond.id!r}"
+    try:
+        choice = parse_choice(bond.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
+    except ValueError as exc:
+        text = f"{label}: {exc}".replace("write e.g. 'bond-derive-mac yes'", f"set user data {NM_DERIVE_MAC.key}=yes")
+        return ProfilePlan(bond, None, None, (Message(logging.ERROR, text + "; profile left unchanged"),))
+    if not choice.enabled:
+        return ProfilePlan(bond, None, None, (Message(logging.DEBUG, f"{label}: opted out"),))
+    if owner(bond) == "a person":
+        text = f"{label}: cloned-mac-address {bond.cloned_mac} was set by a person; left alone"
+        return ProfilePlan(bond, None, None, (Message(logging.INFO, text),))
+
+    plan = decide(Request(name, choice, ports_of(bond, profiles, facts), may_create=True), facts)
+    if plan.target is None:
+        return ProfilePlan(bond, None, None, plan.messages)
+    messages = [m for m in plan.messages if m.level >= logging.WARNING]
+    record = f"{plan.source}={plan.source_perm}"
+    if _same(bond.cloned_mac, str(plan.target)) and bond.user_data.get(NM_SOURCE.key) == record:
+        return ProfilePlan(bond, None, plan.target, tuple(messages))
+    data = {**bond.user_data, NM_OWNED_MAC.key: str(plan.target), NM_SOURCE.key: record}
+    if bond.cloned_mac:
+        was = bond.user_data.get(NM_SOURCE.key, "unknown")
+        text = f"{label}: source changed ({was} -> {record}); cloned-mac-address {bond.cloned_mac} -> {plan.target}"
+    else:
+        text = f"{label}: cloned-mac-address set to {plan.target}, derived from {plan.source} ({plan.source_perm})"
+    messages.append(Message(logging.INFO, text))
+    return ProfilePlan(bond, data, plan.target, tuple(messages))
