@@ -1,21 +1,36 @@
-# `make test` is the README's test command: lint, pure tests, then the lab (real kernel in qemu).
+# `make test` is the README's test command: lint, build the .deb, then every test (pure, package,
+# and the lab: Debian's kernel in qemu with real bonding, udev, ifupdown and NetworkManager).
 PYTHON ?= python3
+# Debian's own tools and interpreter build the package, whatever python3 is first on PATH.
+DEBIAN_PATH = /usr/sbin:/usr/bin:/sbin:/bin
 
-.PHONY: test unit lab lint setup
+.PHONY: test unit lab lint deb setup clean
 
-test: lint
+test: lint deb
 	$(PYTHON) -m pytest -v
 
 unit:
 	$(PYTHON) -m pytest -v -m "not lab"
 
-lab:
+lab: deb
 	$(PYTHON) -m pytest -v -m lab
 
 lint:
 	$(PYTHON) -m ruff check src tests
 	$(PYTHON) -m ruff format --check src tests
 	sh -n if-up.d/bondhook
+	sh -n NetworkManager/dispatcher.d/pre-up.d/90-bondhook
+
+# Built from a copy of the tracked files, so the work tree stays clean; results in dist/.
+deb:
+	rm -rf build/deb dist
+	mkdir -p build/deb/bondhook dist
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C build/deb/bondhook
+	cd build/deb/bondhook && env PATH=$(DEBIAN_PATH) dpkg-buildpackage -us -uc -b
+	cp build/deb/*.deb build/deb/*.changes build/deb/*.buildinfo dist/
 
 setup:
 	bash .ci/setup
+
+clean:
+	rm -rf build dist

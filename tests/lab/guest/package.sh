@@ -1,0 +1,63 @@
+# Lab boot: the built .deb installed with apt on Debian's own python3-pyroute2 and
+# python3-dbus-next (nothing from pip), used by ifupdown and NetworkManager through the
+# installed hooks and /usr/bin/python3, then purged.
+. "$(dirname "$0")/lib.sh"
+
+A=$(nic 52:54:00:c8:76:09)
+B=$(nic 52:54:00:c8:76:0a)
+record nics "$A,$B"
+rm -f /usr/lib/python3/dist-packages/bondhook-lab.pth
+
+step "apt install the .deb"
+apt-get install -y --no-download "$LAB_DEB" >"$OUT/install.txt" 2>&1
+record install.rc "$?"
+record install.module "$(/usr/bin/python3 -c 'import bondhook, pyroute2, dbus_next; print(bondhook.__file__)')"
+record install.versions "$(dpkg-query -W -f='${Version} ' python3-pyroute2 python3-dbus-next)"
+dpkg -L bondhook >"$OUT/files.txt"
+record install.status "$(/usr/bin/bondhook status >"$OUT/status-empty.txt" 2>&1; echo $?)"
+
+step "ifupdown through the installed hook"
+cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+iface bond0 inet manual
+	bond-mode 802.3ad
+	bond-slaves $A $B
+	bond-miimon 100
+	bond-derive-mac yes
+EOT
+interfaces_sum=$(md5sum /etc/network/interfaces)
+ifup_and_record ifup bond0
+record ifup.mac "$(mac_of bond0)"
+ifdown bond0 >/dev/null 2>&1
+
+step "NetworkManager through the installed dispatcher script"
+start_nm
+nmcli con add type bond ifname bond1 con-name bond1 bond.options mode=active-backup,miimon=100 \
+	ipv4.method disabled ipv6.method ignore connection.autoconnect-slaves yes >/dev/null
+nmcli con add type ethernet ifname "$B" con-name bond1-port master bond1 slave-type bond >/dev/null
+nmcli con up bond1 >"$OUT/nm-up.txt" 2>&1
+wait_active bond1
+record nm.mac "$(mac_of bond1)"
+record nm.keyfile_owned "$(keyfile_value $KEYFILES/bond1.nmconnection user bondhook.mac)"
+nmcli con down bond1 >/dev/null 2>&1
+stop_nm
+keyfile_sum=$(md5sum $KEYFILES/bond1.nmconnection)
+
+step "apt purge"
+apt-get purge -y bondhook >"$OUT/purge.txt" 2>&1
+record purge.rc "$?"
+left=0
+while read -r path; do
+	[ -f "$path" ] && { echo "left behind: $path"; left=$((left + 1)); }
+done <"$OUT/files.txt"
+record purge.left "$left"
+record purge.interfaces_untouched "$([ "$(md5sum /etc/network/interfaces)" = "$interfaces_sum" ] && echo yes || echo no)"
+record purge.profile_untouched "$([ "$(md5sum $KEYFILES/bond1.nmconnection)" = "$keyfile_sum" ] && echo yes || echo no)"
+record purge.module_dir "$([ -e /usr/lib/python3/dist-packages/bondhook ] && echo present || echo gone)"
+record purge.dpkg "$(dpkg-query -W -f='${db:Status-Status}' bondhook 2>/dev/null || echo not-installed)"
+ip link del bond0 2>/dev/null
+ifup_and_record after bond0
+record after.mac "$(mac_of bond0)"
+record done 1

@@ -1,0 +1,54 @@
+"""The built .deb, installed with apt in a lab guest, working through its installed hooks, then purged."""
+
+import glob
+
+import pytest
+
+from .vm import REPO, boot, require_lab
+
+pytestmark = pytest.mark.lab
+
+A, B = "52:54:00:c8:76:09", "52:54:00:c8:76:0a"
+
+
+@pytest.fixture(scope="module")
+def guest(lab_out):
+    require_lab()
+    debs = sorted(glob.glob(str(REPO / "dist" / "bondhook_*_all.deb")))
+    if not debs:
+        pytest.fail("no dist/bondhook_*_all.deb: `make deb` (make test builds it first)")
+    run = boot("package.sh", [A, B], lab_out / "package", {"LAB_DEB": debs[-1]})
+    assert run["done"] == "1"
+    return run
+
+
+def test_apt_install_with_debians_own_libraries(guest):
+    assert guest["install.rc"] == "0", guest.log("install.txt")
+    assert guest["install.module"] == "/usr/lib/python3/dist-packages/bondhook/__init__.py"
+    pyroute2, dbus_next = guest["install.versions"].split()
+    assert pyroute2.startswith("0.7.") and dbus_next.startswith("0.2.3")
+    assert guest["install.status"] == "0"
+
+
+def test_ifupdown_bond_through_installed_hook(guest):
+    assert guest["ifup.rc"] == "0"
+    assert guest["ifup.mac"] == "02:54:00:c8:76:09", guest.log("ifup.ifup")
+
+
+def test_nm_bond_through_installed_dispatcher(guest):
+    assert guest["nm.mac"] == "02:54:00:c8:76:0a"
+    assert guest["nm.keyfile_owned"] == "02:54:00:c8:76:0a"
+
+
+def test_purge_removes_every_file_and_leaves_config(guest):
+    assert guest["purge.rc"] == "0", guest.log("purge.txt")
+    assert guest["purge.left"] == "0", guest.log()
+    assert guest["purge.module_dir"] == "gone"
+    assert guest["purge.dpkg"] in ("not-installed", "")
+    assert guest["purge.interfaces_untouched"] == "yes"
+    assert guest["purge.profile_untouched"] == "yes"
+
+
+def test_ifup_still_works_after_purge(guest):
+    assert guest["after.rc"] == "0" and guest["after.bondhook_lines"] == "0"
+    assert guest["after.mac"] == A  # ifenslave's .link: back to the kernel's behaviour
