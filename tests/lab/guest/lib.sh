@@ -78,9 +78,9 @@ install_bondhook_nm() {
 	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/pre-up.d/90-bondhook" \
 		/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook
 }
-# Wait until DEV's MAC stops changing and NM says it is activated (or give up after ~60 s).
+# Wait until NM says DEV is activated (or give up after 60 tries).
 wait_active() {
-	for _ in $(seq 120); do
+	for _ in $(seq 60); do
 		[ "$(nmcli -g GENERAL.STATE device show "$1" 2>/dev/null | cut -d' ' -f1)" = 100 ] && return
 		sleep 0.5
 	done

@@ -13,14 +13,20 @@ modprobe bonding max_bonds=0
 if [ "$LAB_BOOT" = first ]; then
 	start_nm
 	# bond0: two ports, nothing set by hand. bond1: a cloned MAC set by a person. bond2: opted out.
+	# No autoconnect: each bond's first activation is the explicit `nmcli con up` after install.
 	for bond in bond0 bond1 bond2; do
 		nmcli con add type bond ifname $bond con-name $bond bond.options mode=active-backup,miimon=100 \
-			ipv4.method disabled ipv6.method ignore connection.autoconnect-slaves yes >/dev/null
+			ipv4.method disabled ipv6.method ignore connection.autoconnect no connection.autoconnect-slaves yes \
+			>/dev/null
 	done
-	nmcli con add type ethernet ifname "$A" con-name bond0-port-a master bond0 slave-type bond >/dev/null
-	nmcli con add type ethernet ifname "$B" con-name bond0-port-b master bond0 slave-type bond >/dev/null
-	nmcli con add type ethernet ifname "$C" con-name bond1-port master bond1 slave-type bond >/dev/null
-	nmcli con add type ethernet ifname "$D" con-name bond2-port master bond2 slave-type bond >/dev/null
+	nmcli con add type ethernet ifname "$A" con-name bond0-port-a master bond0 slave-type bond \
+		connection.autoconnect no >/dev/null
+	nmcli con add type ethernet ifname "$B" con-name bond0-port-b master bond0 slave-type bond \
+		connection.autoconnect no >/dev/null
+	nmcli con add type ethernet ifname "$C" con-name bond1-port master bond1 slave-type bond \
+		connection.autoconnect no >/dev/null
+	nmcli con add type ethernet ifname "$D" con-name bond2-port master bond2 slave-type bond \
+		connection.autoconnect no >/dev/null
 	nmcli con mod bond1 ethernet.cloned-mac-address 02:aa:bb:cc:dd:ee
 	printf '\n[user]\nbondhook.derive-mac=no\n' >>$KEYFILES/bond2.nmconnection
 	nmcli con load $KEYFILES/bond2.nmconnection
