@@ -35,8 +35,9 @@ ifdown bond0 >/dev/null 2>&1
 step "NetworkManager through the installed dispatcher script"
 start_nm
 nmcli con add type bond ifname bond1 con-name bond1 bond.options mode=active-backup,miimon=100 \
-	ipv4.method disabled ipv6.method ignore connection.autoconnect-slaves yes >/dev/null
-nmcli con add type ethernet ifname "$B" con-name bond1-port master bond1 slave-type bond >/dev/null
+	ipv4.method disabled ipv6.method ignore connection.autoconnect no connection.autoconnect-slaves yes >/dev/null
+nmcli con add type ethernet ifname "$B" con-name bond1-port master bond1 slave-type bond \
+	connection.autoconnect no >/dev/null
 nmcli con up bond1 >"$OUT/nm-up.txt" 2>&1
 wait_active bond1
 record nm.mac "$(mac_of bond1)"
