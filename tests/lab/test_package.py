@@ -25,9 +25,13 @@ def guest(lab_out):
 def test_apt_install_with_debians_own_libraries(guest):
     assert guest["install.rc"] == "0", guest.log("install.txt")
     assert guest["install.module"] == "/usr/lib/python3/dist-packages/bondhook/__init__.py"
-    pyroute2, dbus_next = guest["install.versions"].split()
-    assert pyroute2.startswith("0.7.") and dbus_next.startswith("0.2.3")
+    versions = dict(item.split("=") for item in guest["install.versions"].split())
+    assert versions["python3-pyroute2"].startswith("0.7.") and versions["python3-dbus-next"].startswith("0.2.3")
     assert guest["install.status"] == "0"
+
+
+def test_dep8_cli_test_passes_on_the_installed_package(guest):
+    assert guest["dep8.cli"] == "0", guest.log("dep8-cli.txt")
 
 
 def test_ifupdown_bond_through_installed_hook(guest):
