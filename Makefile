@@ -1,13 +1,18 @@
-# `make test` is the README's test command: lint, build the .deb, then every test (pure, package,
-# and the lab: Debian's kernel in qemu with real bonding, udev, ifupdown and NetworkManager).
+# `make test` is the README's test command: set-up, lint, build the .deb, then every test (pure,
+# package, and the lab: Debian's kernel in qemu with real bonding, udev, ifupdown and NM).
+# `make demo` shows the field report's collision and its fix on two lab guests.
+# Both install what they need first (apt + pip, as root on Debian bookworm) and are safe to rerun.
 PYTHON ?= python3
 # Debian's own tools and interpreter build the package, whatever python3 is first on PATH.
 DEBIAN_PATH = /usr/sbin:/usr/bin:/sbin:/bin
 
-.PHONY: test unit lab lint deb setup clean
+.PHONY: test demo unit lab lint deb setup clean
 
-test: lint deb
+test: setup lint deb
 	$(PYTHON) -m pytest -v
+
+demo: setup
+	$(PYTHON) -m tests.lab.demo
 
 unit:
 	$(PYTHON) -m pytest -v -m "not lab"

@@ -71,27 +71,47 @@ class GuestRun:
         return self.results[key]
 
 
-def boot(script: str, macs: Sequence[str], out: Path, env: Mapping[str, str] | None = None) -> GuestRun:
-    """Boot one guest, run guest/SCRIPT in it, and return what it recorded."""
-    out.mkdir(parents=True, exist_ok=True)
+def command(
+    script: str,
+    macs: Sequence[str],
+    out: Path,
+    env: Mapping[str, str] | None = None,
+    share: Path | None = None,
+    extra_qemu: str = "",
+) -> list[str]:
+    """The vng command line for one guest: NICs with the given permanent MACs on the guest's own
+    qemu hub (plus `extra_qemu`), `share` (default `out`) mounted read-write at the same path."""
     nics = " ".join(
         f"-netdev hubport,id=p{i},hubid=0 -device virtio-net-pci,netdev=p{i},mac={mac}" for i, mac in enumerate(macs)
     )
     settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), "BONDHOOK_PYTHON": "/usr/bin/python3", **(env or {})}
     exports = " ".join(f"{key}={value}" for key, value in settings.items())
-    command = [
+    return [
         "vng", "--run", str(kernel()), "--disable-kvm", "--force-9p", "--disable-microvm", "--memory", "1G",
-        "--rwdir", str(out), f"--qemu-opts={nics}", "--exec", f"env {exports} bash {GUEST_DIR / script}",
+        "--rwdir", str(share or out), f"--qemu-opts={nics} {extra_qemu}".strip(),
+        "--exec", f"env {exports} bash {GUEST_DIR / script}",
     ]  # fmt: skip
-    start = time.monotonic()
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=BOOT_TIMEOUT, check=False, cwd=out)
-    seconds = time.monotonic() - start
-    (out / "vng.log").write_text(proc.stdout + proc.stderr)
-    results: dict[str, str] = {}
+
+
+def results(out: Path) -> dict[str, str]:
+    """What a guest recorded in OUT/results.txt, as key=value lines."""
+    found: dict[str, str] = {}
     results_file = out / "results.txt"
     if results_file.exists():
         for line in results_file.read_text().splitlines():
             key, _, value = line.partition("=")
-            results[key] = value
+            found[key] = value
+    return found
+
+
+def boot(script: str, macs: Sequence[str], out: Path, env: Mapping[str, str] | None = None) -> GuestRun:
+    """Boot one guest, run guest/SCRIPT in it, and return what it recorded."""
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    proc = subprocess.run(
+        command(script, macs, out, env), capture_output=True, text=True, timeout=BOOT_TIMEOUT, check=False, cwd=out
+    )
+    seconds = time.monotonic() - start
+    (out / "vng.log").write_text(proc.stdout + proc.stderr)
     print(f"lab: {script} booted and ran in {seconds:.0f} s", file=sys.stderr)
-    return GuestRun(out, results, seconds)
+    return GuestRun(out, results(out), seconds)
