@@ -15,9 +15,20 @@ from typing import Any
 
 from bondhook import __version__, ifupdown, logsetup, netlink, nm
 from bondhook.apply import apply_request
-from bondhook.mac import Mac, derive
+from bondhook.mac import SCHEMES, Mac, derive
 from bondhook.nmprofile import BOND, Profile, owner, ports_of
-from bondhook.options import AUTO, NM_DEFAULT_CHOICE, NM_DERIVE_MAC, NM_KEYS, OPTIONS, Choice, is_ifname, parse_choice
+from bondhook.options import (
+    AUTO,
+    NM_DEFAULT_CHOICE,
+    NM_DERIVE_MAC,
+    NM_KEYS,
+    NM_SCHEME,
+    OPTIONS,
+    Choice,
+    is_ifname,
+    parse_choice,
+    parse_scheme,
+)
 from bondhook.plan import BondStatus, Facts, Request, describe
 
 log = logging.getLogger("bondhook")
@@ -76,26 +87,30 @@ def _nm_profiles() -> list[Profile]:
         return []
 
 
-def _request(bond: str, facts: Facts, profile: Profile | None, everyone: list[Profile]) -> Request | None:
+def _request(
+    bond: str, facts: Facts, known: set[str], profile: Profile | None, everyone: list[Profile]
+) -> Request | None:
     """The bond's configuration: its ifupdown stanza, else its NM profile, else none."""
     try:
-        stanza = ifupdown.stanza_request(bond, facts)
+        stanza = ifupdown.stanza_request(bond, facts) if bond in known else None
         if stanza is not None or profile is None:
             return stanza
         choice = parse_choice(profile.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
+        scheme = parse_scheme(profile.user_data.get(NM_SCHEME.key))
     except ValueError:
         return None
-    return Request(bond, choice, ports_of(profile, everyone, facts))
+    return Request(bond, choice, ports_of(profile, everyone, facts), scheme=scheme)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     facts = netlink.read_facts(assign_types=True)
-    everyone = _nm_profiles()
+    everyone = _nm_profiles() if facts.bonds() else []
+    known = ifupdown.known_ifaces() if facts.bonds() else set()
     bond_profiles = {p.interface_name: p for p in everyone if p.type == BOND and p.interface_name}
     rows = []
     for bond in facts.bonds():
         profile = bond_profiles.get(bond.name)
-        rows.append((describe(bond, facts, _request(bond.name, facts, profile, everyone)), profile))
+        rows.append((describe(bond, facts, _request(bond.name, facts, known, profile, everyone)), profile))
     if args.json:
         print(json.dumps([_status_dict(status, profile) for status, profile in rows], indent=2))
     elif not rows:
@@ -127,7 +142,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     if not source.is_usable_source:
         log.error("%s is all-zero, broadcast or multicast and identifies no NIC; give a port's permanent MAC", source)
         return EXIT_FAILED
-    print(derive(source, avoid))
+    print(derive(source, avoid, args.scheme))
     return EXIT_OK
 
 
@@ -142,7 +157,13 @@ def cmd_apply(args: argparse.Namespace) -> int:
         log.error("%s: %s", args.bond, exc)
         return EXIT_FAILED
     choice = Choice(enabled=True, port=args.source) if args.source else AUTO
-    request = Request(args.bond, choice, stanza.ports if stanza else (), stanza.hwaddress if stanza else None)
+    request = Request(
+        args.bond,
+        choice,
+        stanza.ports if stanza else (),
+        stanza.hwaddress if stanza else None,
+        scheme=stanza.scheme if stanza else "02",
+    )
     return EXIT_OK if apply_request(request, facts, dry_run=args.dry_run) else EXIT_FAILED
 
 
@@ -182,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MAC",
         help="permanent MAC of another port of the bond (repeatable)",
     )
+    derive_cmd.add_argument("--scheme", choices=SCHEMES, default="02", help="02 (default) or ul-bit")
     derive_cmd.set_defaults(func=cmd_derive)
 
     apply_cmd = sub.add_parser(

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 
 from bondhook import logsetup
 from bondhook.apply import apply_request
-from bondhook.options import BOND_DERIVE_MAC, is_ifname, parse_choice
+from bondhook.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, is_ifname, parse_choice, parse_scheme
 from bondhook.plan import Facts, Request, name_order
 
 log = logging.getLogger("bondhook")
 
 # The stanza options a request is built from; ifupdown exports each as IF_<NAME>.
-STANZA_KEYS = (BOND_DERIVE_MAC.name, "bond-slaves", "slaves", "bond-master", "hwaddress")
+STANZA_KEYS = (BOND_DERIVE_MAC.name, BOND_DERIVE_MAC_SCHEME.name, "bond-slaves", "slaves", "bond-master", "hwaddress")
 
 
 def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -43,17 +43,23 @@ def query(iface: str) -> dict[str, str] | None:
     return options
 
 
-def listed_ifaces(bond: str) -> list[str]:
-    """Stanza names ifupdown brings up by itself: auto, allow-hotplug and allow-<bond>."""
+def _ifquery_names(*args: str) -> list[str]:
+    """Interface names an ifquery listing prints (`--state` prints NAME=LOGICAL)."""
     if shutil.which("ifquery") is None:
         return []
-    names: list[str] = []
-    for allow in ("auto", "hotplug", bond):
-        result = subprocess.run(
-            ["ifquery", "--list", f"--allow={allow}"], capture_output=True, text=True, timeout=10, check=False
-        )
-        names.extend(result.stdout.split())
-    return names
+    result = subprocess.run(["ifquery", *args], capture_output=True, text=True, timeout=10, check=False)
+    return [word.partition("=")[0] for word in result.stdout.split()]
+
+
+def listed_ifaces(bond: str) -> list[str]:
+    """Stanza names ifupdown brings up by itself: auto, allow-hotplug and allow-<bond>."""
+    return [name for allow in ("auto", "hotplug", bond) for name in _ifquery_names("--list", f"--allow={allow}")]
+
+
+def known_ifaces() -> set[str]:
+    """Interfaces ifupdown configures (auto, allow-hotplug) or has brought up: for `status`,
+    three ifquery runs instead of one per bond."""
+    return {*_ifquery_names("--list"), *_ifquery_names("--list", "--allow=hotplug"), *_ifquery_names("--state")}
 
 
 def master_ports(bond: str, facts: Facts) -> tuple[str, ...]:
@@ -68,6 +74,7 @@ def master_ports(bond: str, facts: Facts) -> tuple[str, ...]:
 def request_from_options(bond: str, options: Mapping[str, str], facts: Facts, may_create: bool) -> Request:
     """Build the request for one bond stanza; ValueError (with the fix) for a bad option."""
     choice = parse_choice(options.get(BOND_DERIVE_MAC.name))
+    scheme = parse_scheme(options.get(BOND_DERIVE_MAC_SCHEME.name))
     slaves = (options.get("bond-slaves") or options.get("slaves") or "none").split()
     ports: tuple[str, ...]
     if slaves == ["none"]:
@@ -76,7 +83,7 @@ def request_from_options(bond: str, options: Mapping[str, str], facts: Facts, ma
         ports = tuple(sorted((lk.name for lk in facts.links if lk.name.startswith("eth")), key=name_order))
     else:
         ports = tuple(name for name in slaves if is_ifname(name))
-    return Request(bond, choice, ports, options.get("hwaddress") or None, may_create)
+    return Request(bond, choice, ports, options.get("hwaddress") or None, may_create, scheme)
 
 
 def stanza_request(bond: str, facts: Facts) -> Request | None:

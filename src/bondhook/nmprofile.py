@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bondhook.mac import Mac, parse_optional
-from bondhook.options import NM_DEFAULT_CHOICE, NM_DERIVE_MAC, NM_OWNED_MAC, NM_SOURCE, parse_choice
+from bondhook.options import (
+    NM_DEFAULT_CHOICE,
+    NM_DERIVE_MAC,
+    NM_OWNED_MAC,
+    NM_SCHEME,
+    NM_SOURCE,
+    OptionError,
+    parse_choice,
+    parse_scheme,
+)
 from bondhook.plan import Facts, Message, Request, decide, name_order
 
 BOND = "bond"
@@ -101,16 +110,18 @@ def decide_profile(bond: Profile, profiles: Sequence[Profile], facts: Facts) -> 
     label = f"{name}: profile {bond.id!r}"
     try:
         choice = parse_choice(bond.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
-    except ValueError as exc:
-        text = f"{label}: {exc}".replace("write e.g. 'bond-derive-mac yes'", f"set user data {NM_DERIVE_MAC.key}=yes")
-        return ProfilePlan(bond, None, None, (Message(logging.ERROR, text + "; profile left unchanged"),))
+        scheme = parse_scheme(bond.user_data.get(NM_SCHEME.key))
+    except OptionError as exc:
+        key = NM_SCHEME if exc.option is NM_SCHEME.option else NM_DERIVE_MAC
+        text = f"{label}: {exc.for_nm(key)}; profile left unchanged; fix or remove that key"
+        return ProfilePlan(bond, None, None, (Message(logging.ERROR, text),))
     if not choice.enabled:
         return ProfilePlan(bond, None, None, (Message(logging.DEBUG, f"{label}: opted out"),))
     if owner(bond) == "a person":
         text = f"{label}: cloned-mac-address {bond.cloned_mac} was set by a person; left alone"
         return ProfilePlan(bond, None, None, (Message(logging.INFO, text),))
 
-    plan = decide(Request(name, choice, ports_of(bond, profiles, facts), may_create=True), facts)
+    plan = decide(Request(name, choice, ports_of(bond, profiles, facts), may_create=True, scheme=scheme), facts)
     if plan.target is None:
         return ProfilePlan(bond, None, None, plan.messages)
     messages = [m for m in plan.messages if m.level >= logging.WARNING]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bondhook.mac import SCHEMES
+
 # Linux accepts 1-15 bytes with no '/', ':' or whitespace; '.' and '..' are reserved.
 _IFNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,15}$")
 
@@ -42,7 +44,19 @@ BOND_DERIVE_MAC = Option(
     example="bond-derive-mac yes",
 )
 
-OPTIONS: tuple[Option, ...] = (BOND_DERIVE_MAC,)
+BOND_DERIVE_MAC_SCHEME = Option(
+    name="bond-derive-mac-scheme",
+    values="02 | ul-bit",
+    default="02",
+    help=(
+        "How the bond MAC is made from the source port's permanent MAC: '02' replaces the first "
+        "octet with 02; 'ul-bit' only sets the first octet's locally-administered bit, keeping the "
+        "vendor's OUI readable and colliding less often across a fleet (docs/benchmarks.md)."
+    ),
+    example="bond-derive-mac-scheme ul-bit",
+)
+
+OPTIONS: tuple[Option, ...] = (BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME)
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,18 @@ class UserDataKey:
     key: str
     written_by_bondhook: bool
     help: str
+    option: Option | None = None
+
+
+class OptionError(ValueError):
+    """A bad option value; str() is the ifupdown wording, `for_nm` the NetworkManager one."""
+
+    def __init__(self, option: Option, value: str) -> None:
+        self.option, self.value = option, value
+        super().__init__(f"{option.name} value {value!r} is not one of {option.values}; write e.g. '{option.example}'")
+
+    def for_nm(self, key: UserDataKey) -> str:
+        return f"user data {key.key} value {self.value!r} is not one of {self.option.values}"
 
 
 # NetworkManager bonds opt in by default: installing bondhook is the admin's choice.
@@ -60,6 +86,7 @@ NM_DERIVE_MAC = UserDataKey(
     written_by_bondhook=False,
     help=f"{BOND_DERIVE_MAC.values} (default yes): as {BOND_DERIVE_MAC.name} in /etc/network/interfaces; "
     "'no' opts the profile out.",
+    option=BOND_DERIVE_MAC,
 )
 NM_OWNED_MAC = UserDataKey(
     "bondhook.mac",
@@ -72,7 +99,13 @@ NM_SOURCE = UserDataKey(
     written_by_bondhook=True,
     help="the source port and its permanent MAC, as PORT=MAC, for the record.",
 )
-NM_KEYS: tuple[UserDataKey, ...] = (NM_DERIVE_MAC, NM_OWNED_MAC, NM_SOURCE)
+NM_SCHEME = UserDataKey(
+    "bondhook.derive-mac-scheme",
+    written_by_bondhook=False,
+    help=f"{BOND_DERIVE_MAC_SCHEME.values} (default 02): as {BOND_DERIVE_MAC_SCHEME.name}.",
+    option=BOND_DERIVE_MAC_SCHEME,
+)
+NM_KEYS: tuple[UserDataKey, ...] = (NM_DERIVE_MAC, NM_SCHEME, NM_OWNED_MAC, NM_SOURCE)
 NM_DEFAULT_CHOICE = "yes"
 
 
@@ -102,7 +135,12 @@ def parse_choice(value: str | None) -> Choice:
         return AUTO
     if is_ifname(text):
         return Choice(enabled=True, port=text)
-    raise ValueError(
-        f"{BOND_DERIVE_MAC.name} value {text!r} is not one of {BOND_DERIVE_MAC.values}; "
-        f"write e.g. '{BOND_DERIVE_MAC.example}'"
-    )
+    raise OptionError(BOND_DERIVE_MAC, text)
+
+
+def parse_scheme(value: str | None) -> str:
+    """Parse a bond-derive-mac-scheme value; raise ValueError with the fix in its message."""
+    text = (value or BOND_DERIVE_MAC_SCHEME.default).strip().lower()
+    if text in SCHEMES:
+        return text
+    raise OptionError(BOND_DERIVE_MAC_SCHEME, text)

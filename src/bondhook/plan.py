@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from bondhook.mac import Mac, derivations, derive
+from bondhook.mac import SCHEMES, Mac, derivations, derive
 from bondhook.options import AUTO, BOND_DERIVE_MAC, Choice
 
 # /sys/class/net/*/addr_assign_type values (include/uapi/linux/netdevice.h).
@@ -61,6 +61,7 @@ class Request:
     ports: tuple[str, ...] = ()
     hwaddress: str | None = None
     may_create: bool = False
+    scheme: str = "02"
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def decide(request: Request, facts: Facts) -> Plan:
         return _refuse(name, bond, f"no port with a usable permanent MAC ({problem})", "check bond-slaves")
 
     avoid = {lk.perm_address for lk in present if lk is not None and lk.perm_address is not None}
-    target = derive(source.perm_address, avoid)
+    target = derive(source.perm_address, avoid, request.scheme)
     messages = []
     problem = f"{'; '.join(skipped)}; deriving from {source.name} instead" if skipped else None
     if problem:
@@ -179,7 +180,7 @@ def _origin(bond: Link, facts: Facts, plan: Plan) -> tuple[str, bool]:
             continue
         if link.perm_address == address:
             return f"taken from port {link.name}", True
-        if address in derivations(link.perm_address):
+        if any(address in derivations(link.perm_address, scheme) for scheme in SCHEMES):
             return f"derived from {link.name} (another rule or port set)", True
     if bond.addr_assign_type == ADDR_RANDOM:
         return "kernel random", False
@@ -196,7 +197,9 @@ def describe(bond: Link, facts: Facts, request: Request | None) -> BondStatus:
     """
     configured = request is not None and request.choice.enabled
     choice = request.choice if request is not None and configured else AUTO
-    plan = decide(Request(bond.name, choice, request.ports if request else ()), facts)
+    plan = decide(
+        Request(bond.name, choice, request.ports if request else (), scheme=request.scheme if request else "02"), facts
+    )
     origin, traceable = _origin(bond, facts, plan)
     return BondStatus(
         name=bond.name,

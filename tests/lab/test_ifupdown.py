@@ -8,14 +8,14 @@ from .vm import boot, require_lab
 
 pytestmark = pytest.mark.lab
 
-A, B, C = "52:54:00:c8:76:09", "52:54:00:c8:76:0a", "02:54:00:c8:76:0b"
+A, B, C, D = "52:54:00:c8:76:09", "52:54:00:c8:76:0a", "02:54:00:c8:76:0b", "a0:36:9f:12:34:56"
 DERIVED_A, DERIVED_B = "02:54:00:c8:76:09", "02:54:00:c8:76:0a"
 
 
 @pytest.fixture(scope="module")
 def guest(lab_out):
     require_lab()
-    run = boot("ifupdown.sh", [A, B, C], lab_out / "ifupdown")
+    run = boot("ifupdown.sh", [A, B, C, D], lab_out / "ifupdown")
     assert run["done"] == "1"
     return run
 
@@ -58,6 +58,11 @@ def test_named_port(guest):
 
 def test_port_with_locally_administered_mac_never_collides(guest):
     assert guest["local.mac"] == "06:54:00:c8:76:0b"
+
+
+def test_ul_bit_scheme_keeps_the_vendor_oui(guest):
+    assert guest["ulbit.rc"] == "0"
+    assert guest["ulbit.mac"] == "a2:36:9f:12:34:56", guest.log("ulbit.ifup")
 
 
 def test_absent_source_port_falls_back_with_one_warning(guest):

@@ -46,3 +46,12 @@ def test_opt_out_request():
 def test_query_refuses_names_that_are_not_interface_names():
     assert ifupdown.query("../../etc/passwd") is None
     assert ifupdown.query("$(reboot)") is None
+
+
+def test_scheme_option():
+    request = ifupdown.request_from_options(
+        "bond0", {"bond-derive-mac": "yes", "bond-derive-mac-scheme": "ul-bit", "bond-slaves": "eth0"}, facts(), True
+    )
+    assert request.scheme == "ul-bit"
+    with pytest.raises(ValueError, match=r"bond-derive-mac-scheme value 'md5' is not one of 02 \| ul-bit"):
+        ifupdown.request_from_options("bond0", {"bond-derive-mac-scheme": "md5"}, facts(), True)

@@ -63,3 +63,16 @@ def test_parse_optional_reads_netlink_values():
     assert parse_optional("junk") is None
     assert parse_optional(b"\x52\x54\x00\xc8\x76\x09") == PORT
     assert parse_optional("52:54:00:c8:76:09") == PORT
+
+
+def test_ul_bit_scheme_keeps_the_oui_readable():
+    assert str(derive(Mac.parse("a0:36:9f:12:34:56"), scheme="ul-bit")) == "a2:36:9f:12:34:56"
+
+
+def test_ul_bit_scheme_on_a_locally_administered_port_falls_back_to_02():
+    assert derive(PORT, scheme="ul-bit") == derive(PORT)  # 52 already has the U/L bit
+
+
+def test_ul_bit_scheme_avoids_ports_too():
+    port = Mac.parse("a0:36:9f:12:34:56")
+    assert str(derive(port, [Mac.parse("a2:36:9f:12:34:56")], scheme="ul-bit")) == "02:36:9f:12:34:56"

@@ -1,5 +1,6 @@
 import logging
 
+from bondhook.mac import Mac
 from bondhook.nmprofile import decide_profile, owner, ports_of, profile_from_settings
 
 from .facts import A, B, facts, nic
@@ -99,7 +100,9 @@ def test_bad_user_data_value_is_one_error_line():
     plan = decide_profile(bond_profile(user={"bondhook.derive-mac": "maybe so"}), PORTS, SNAPSHOT)
     [message] = plan.messages
     assert message.level == logging.ERROR and plan.write is None
-    assert "set user data bondhook.derive-mac=yes; profile left unchanged" in message.text
+    assert "user data bondhook.derive-mac value 'maybe so' is not one of yes | no | <port>; profile left unchanged" in (
+        message.text
+    )
 
 
 def test_profile_without_ports_is_one_error_line():
@@ -135,3 +138,12 @@ def test_dispatcher_without_dbus_is_one_line_and_exit_0(monkeypatch, capsys):
     assert nm.main() == 0
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("bondhook: bond0: system D-Bus unavailable") and line.endswith("MAC left unchanged")
+
+
+def test_scheme_from_user_data_and_its_errors():
+    port = settings("66666666-6666-6666-6666-666666666666", "p", "802-3-ethernet", ifname="eth5", master="bond0")
+    snapshot = facts(nic("eth5", 7, Mac.parse("a0:36:9f:12:34:56")))
+    plan = decide_profile(bond_profile(user={"bondhook.derive-mac-scheme": "ul-bit"}), [port], snapshot)
+    assert str(plan.link_mac) == "a2:36:9f:12:34:56"
+    bad = decide_profile(bond_profile(user={"bondhook.derive-mac-scheme": "md5"}), [port], snapshot)
+    assert "user data bondhook.derive-mac-scheme value 'md5' is not one of 02 | ul-bit" in bad.messages[0].text

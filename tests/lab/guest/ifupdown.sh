@@ -5,7 +5,8 @@
 A=$(nic 52:54:00:c8:76:09)
 B=$(nic 52:54:00:c8:76:0a)
 C=$(nic 02:54:00:c8:76:0b)
-record nics "$A,$B,$C"
+D=$(nic a0:36:9f:12:34:56)
+record nics "$A,$B,$C,$D"
 install_bondhook
 
 bond_stanza() { # mode, slaves, derive option line, extra lines
@@ -113,6 +114,13 @@ for case in "badvalue:bond-derive-mac maybe so" "badport:bond-derive-mac eno9" "
 	record "$name.mac" "$(mac_of bond0)"
 	record "$name.up" "$(cat /sys/class/net/bond0/operstate 2>/dev/null)"
 done
+
+step "bond-derive-mac-scheme ul-bit on a NIC with a vendor (globally administered) MAC"
+reset_net "$A" "$B" "$C" "$D"
+bond_stanza active-backup "$D $A" "bond-derive-mac yes
+	bond-derive-mac-scheme ul-bit"
+ifup_and_record ulbit bond0
+record ulbit.mac "$(mac_of bond0)"
 
 step "status: one bond by ifupdown, one by hand, one left to udev and the kernel"
 reset_net "$A" "$B" "$C"
