@@ -129,6 +129,7 @@ def cmd_nm_sync(args: argparse.Namespace) -> int:
     nm.log_plans(plans, dry_run=args.dry_run)
     if not plans:
         log.info("nm-sync: no bond profiles")
+    log.debug("nm-sync: %d bond profiles, %d D-Bus calls", len(plans), nm.calls_made())
     return EXIT_OK
 
 

@@ -35,6 +35,13 @@ _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 Raw = dict[str, dict[str, Any]]
 
 
+_calls = 0  # D-Bus calls this process made: `nm-sync -v` reports it, so its cost stays O(profiles)
+
+
+def calls_made() -> int:
+    return _calls
+
+
 class NMError(Exception):
     """D-Bus or NetworkManager is unavailable or refused a call; str() says which."""
 
@@ -42,6 +49,8 @@ class NMError(Exception):
 async def _call(bus: Any, path: str, interface: str, member: str, signature: str = "", body: Sequence[Any] = ()) -> Any:
     from dbus_next import Message, MessageType
 
+    global _calls
+    _calls += 1
     reply = await bus.call(
         Message(destination=NM, path=path, interface=interface, member=member, signature=signature, body=list(body))
     )
@@ -73,6 +82,9 @@ async def _write(bus: Any, plan: ProfilePlan, raw: Raw) -> None:
     await _call(bus, plan.profile.path, CONNECTION_IFACE, "Update2", "a{sa{sv}}ua{sv}", [settings, UPDATE2_TO_DISK, {}])
 
 
+SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket"
+
+
 def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
     async def session() -> T:
         from dbus_next import BusType
@@ -84,6 +96,8 @@ def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             bus.disconnect()
 
+    if "DBUS_SYSTEM_BUS_ADDRESS" not in os.environ and not os.path.exists(SYSTEM_BUS_SOCKET):
+        raise NMError(f"system D-Bus unavailable: no {SYSTEM_BUS_SOCKET}")  # without importing dbus-next
     try:
         return asyncio.run(asyncio.wait_for(session(), TIMEOUT_SECONDS))
     except ImportError as exc:

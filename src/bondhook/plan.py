@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bondhook.mac import SCHEMES, Mac, derivations, derive
 from bondhook.options import AUTO, BOND_DERIVE_MAC, Choice
@@ -39,16 +40,41 @@ class Facts:
 
     links: tuple[Link, ...]
 
+    # Indexes built once per snapshot, so that `status` over hundreds of bonds stays linear.
+    @cached_property
+    def _by_name(self) -> dict[str, Link]:
+        return {link.name: link for link in self.links}
+
+    @cached_property
+    def _by_master(self) -> dict[int, list[Link]]:
+        ports: dict[int, list[Link]] = {}
+        for link in sorted(self.links, key=lambda lk: name_order(lk.name)):
+            if link.master is not None:
+                ports.setdefault(link.master, []).append(link)
+        return ports
+
+    @cached_property
+    def _by_perm_tail(self) -> dict[tuple[int, ...], list[Link]]:
+        """Links by the last five octets of their permanent MAC: what every derivation keeps."""
+        tails: dict[tuple[int, ...], list[Link]] = {}
+        for link in self.links:
+            if link.perm_address is not None:
+                tails.setdefault(link.perm_address.octets[1:], []).append(link)
+        return tails
+
     def get(self, name: str) -> Link | None:
-        return next((link for link in self.links if link.name == name), None)
+        return self._by_name.get(name)
 
     def bonds(self) -> tuple[Link, ...]:
         return tuple(sorted((lk for lk in self.links if lk.kind == "bond"), key=lambda lk: name_order(lk.name)))
 
     def ports_of(self, bond: Link) -> tuple[Link, ...]:
         """Enslaved ports, in name order (never enslave order, which depends on timing)."""
-        ports = (lk for lk in self.links if lk.master == bond.index)
-        return tuple(sorted(ports, key=lambda lk: name_order(lk.name)))
+        return tuple(self._by_master.get(bond.index, ()))
+
+    def with_perm_tail(self, address: Mac) -> list[Link]:
+        """Links whose permanent MAC shares `address`'s last five octets."""
+        return self._by_perm_tail.get(address.octets[1:], [])
 
 
 @dataclass(frozen=True)
@@ -175,8 +201,8 @@ def _origin(bond: Link, facts: Facts, plan: Plan) -> tuple[str, bool]:
         return "no address", False
     if plan.target == address:
         return f"derived by bondhook from {plan.source}", True
-    for link in facts.links:
-        if link.perm_address is None or link.name == bond.name:
+    for link in facts.with_perm_tail(address):
+        if link.name == bond.name or link.perm_address is None:
             continue
         if link.perm_address == address:
             return f"taken from port {link.name}", True
