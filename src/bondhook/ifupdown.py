@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
-from bondhook import logsetup
+from bondhook import logsetup, netlink
 from bondhook.apply import apply_request
 from bondhook.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, is_ifname, parse_choice, parse_scheme
 from bondhook.plan import Facts, Request, name_order
@@ -94,8 +94,6 @@ def stanza_request(bond: str, facts: Facts) -> Request | None:
 
 def hook(env: Mapping[str, str]) -> None:
     """if-pre-up.d: give an opted-in bond its MAC before ifenslave creates or enslaves it."""
-    from bondhook import netlink
-
     bond = env.get("IFACE", "")
     options = options_from_env(env)
     if not is_ifname(bond) or options.get("bond-master"):
