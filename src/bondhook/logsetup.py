@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 from collections.abc import Iterable
@@ -23,8 +22,10 @@ def setup(verbose: bool = False, syslog: bool = False) -> None:
     stderr.setFormatter(logging.Formatter("bondhook: %(message)s"))
     root.addHandler(stderr)
     if syslog and os.path.exists(SYSLOG_SOCKET):
+        from logging.handlers import SysLogHandler  # only hooks log to syslog: the CLI skips this import
+
         try:
-            handler = logging.handlers.SysLogHandler(address=SYSLOG_SOCKET)
+            handler = SysLogHandler(address=SYSLOG_SOCKET)
         except OSError:
             return  # no syslog daemon listening: stderr still has the line
         handler.setFormatter(logging.Formatter("bondhook: %(message)s"))
