@@ -29,6 +29,7 @@ SETTINGS_IFACE = f"{NM}.Settings"
 CONNECTION_IFACE = f"{NM}.Settings.Connection"
 UPDATE2_TO_DISK = 0x1
 # Bounded: a dispatcher script NM waits for must give up quickly when D-Bus or NM does not answer.
+# Per call, not per session: nm-sync over many profiles makes many calls that each answer quickly.
 TIMEOUT_SECONDS = 10.0
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -46,14 +47,17 @@ class NMError(Exception):
     """D-Bus or NetworkManager is unavailable or refused a call; str() says which."""
 
 
-async def _call(bus: Any, path: str, interface: str, member: str, signature: str = "", body: Sequence[Any] = ()) -> Any:
+async def _call(
+    bus: Any, path: str, interface: str, member: str, signature: str = "", body: list[Any] | None = None
+) -> Any:
     from dbus_next import Message, MessageType
 
     global _calls
     _calls += 1
-    reply = await bus.call(
-        Message(destination=NM, path=path, interface=interface, member=member, signature=signature, body=list(body))
+    message = Message(
+        destination=NM, path=path, interface=interface, member=member, signature=signature, body=body or []
     )
+    reply = await asyncio.wait_for(bus.call(message), TIMEOUT_SECONDS)
     if reply.message_type == MessageType.ERROR:
         raise NMError(f"{member} failed: {reply.error_name}: {reply.body[0] if reply.body else ''}")
     return reply.body
@@ -90,7 +94,7 @@ def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
         from dbus_next import BusType
         from dbus_next.aio import MessageBus
 
-        bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+        bus = await asyncio.wait_for(MessageBus(bus_type=BusType.SYSTEM).connect(), TIMEOUT_SECONDS)
         try:
             return await work(bus)
         finally:
@@ -99,11 +103,11 @@ def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
     if "DBUS_SYSTEM_BUS_ADDRESS" not in os.environ and not os.path.exists(SYSTEM_BUS_SOCKET):
         raise NMError(f"system D-Bus unavailable: no {SYSTEM_BUS_SOCKET}")  # without importing dbus-next
     try:
-        return asyncio.run(asyncio.wait_for(session(), TIMEOUT_SECONDS))
+        return asyncio.run(session())
     except ImportError as exc:
         raise NMError(f"dbus-next is not importable ({exc}); install python3-dbus-next") from exc
     except TimeoutError as exc:
-        raise NMError(f"no answer from NetworkManager within {TIMEOUT_SECONDS:.0f} s") from exc
+        raise NMError(f"a D-Bus call got no answer within {TIMEOUT_SECONDS:.0f} s") from exc
     except OSError as exc:
         raise NMError(f"system D-Bus unavailable: {exc}") from exc
 
