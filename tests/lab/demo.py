@@ -118,7 +118,15 @@ def table(found: dict[str, dict[str, str]]) -> list[str]:
     return lines
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, a closed terminal or a kill all end in the same clean-up; a shell that started us in
+    # the background may have left SIGINT ignored, so set it explicitly.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     reason = unavailable_reason()
     if reason:
         print(f"demo: cannot run: {reason}; run `make setup` first", file=sys.stderr)
