@@ -6,13 +6,17 @@ PYTHON ?= python3
 # Debian's own tools and interpreter build the package, whatever python3 is first on PATH.
 DEBIAN_PATH = /usr/sbin:/usr/bin:/sbin:/bin
 
-.PHONY: test demo unit lab lint deb setup clean
+.PHONY: test demo bench unit lab lint deb setup clean
 
 test: setup lint deb
 	$(PYTHON) -m pytest -v
 
 demo: setup
 	$(PYTHON) -m tests.lab.demo
+
+# Benchmarks, not tests: prints one table and writes docs/benchmarks.md; never fails on speed.
+bench: setup
+	PYTHONPATH=src $(PYTHON) -m bench.run
 
 unit:
 	$(PYTHON) -m pytest -v -m "not lab"
@@ -21,8 +25,8 @@ lab: deb
 	$(PYTHON) -m pytest -v -m lab
 
 lint:
-	$(PYTHON) -m ruff check src tests
-	$(PYTHON) -m ruff format --check src tests
+	$(PYTHON) -m ruff check src tests bench
+	$(PYTHON) -m ruff format --check src tests bench
 	sh -n if-up.d/bondhook
 	sh -n NetworkManager/dispatcher.d/pre-up.d/90-bondhook
 

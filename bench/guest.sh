@@ -1,0 +1,100 @@
+# `make bench`, inside the lab guest: each figure measured in the same run as its floor, as the
+# median of several runs (TCG makes absolute times meaningless; ratios hold).
+. "$BONDHOOK_ROOT/tests/lab/guest/lib.sh"
+
+A=$(nic 52:54:00:c8:76:09)
+B=$(nic 52:54:00:c8:76:0a)
+install_bondhook
+HOOK=/etc/network/if-pre-up.d/bondhook
+PY=/usr/bin/python3
+RUNS=${BENCH_RUNS:-3}
+
+ms_of() { # run "$@" once; print its wall time in ms
+	start=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	echo $(( ($(date +%s%N) - start) / 1000000 ))
+}
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+bench() { # key command...: record the median wall time over $RUNS runs
+	key=$1; shift
+	record "$key" "$(for _ in $(seq "$RUNS"); do ms_of "$@"; done | median)"
+}
+times20() { for _ in $(seq 20); do "$@"; done; }
+
+step "1a. every stanza that is not an opted-in bond: one shell test, no Python (20 runs per sample)"
+bench hook_other.x20 times20 env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up "$HOOK"
+bench true.x20 times20 env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up /bin/true
+
+step "1b. an opted-in bond (already carrying its MAC): hook and apply against the pyroute2 floor"
+cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+iface bond0 inet manual
+	bond-mode 802.3ad
+	bond-slaves $A $B
+	bond-miimon 100
+	bond-derive-mac yes
+EOT
+ifup bond0 >/dev/null 2>&1
+record bond0.mac "$(mac_of bond0)"
+bench python_pass $PY -c pass
+bench python_pyroute2 $PY -c "import pyroute2"
+bench hook_bond env -i IFACE=bond0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up \
+	IF_BOND_DERIVE_MAC=yes "IF_BOND_SLAVES=$A $B" IF_BOND_MODE=802.3ad "$HOOK"
+bench apply $PY -m bondhook apply bond0
+env IFACE=bond0 ADDRFAM=inet IF_BOND_DERIVE_MAC=yes "IF_BOND_SLAVES=$A $B" \
+	$PY -X importtime -m bondhook.ifupdown 2>"$OUT/importtime.txt"
+
+step "1c. ifup bond0 end to end, with and without bondhook"
+ifup_cycle() { ifdown bond0 >/dev/null 2>&1; ms_of ifup bond0; }
+record ifup_with "$(for _ in $(seq 3); do ifup_cycle; done | median)"
+uninstall_bondhook
+record ifup_without "$(for _ in $(seq 3); do ifup_cycle; done | median)"
+ifdown bond0 >/dev/null 2>&1
+install_bondhook
+
+step "2. status --json over many bonds of 2 ports each, against pyroute2's own dump"
+modprobe dummy numdummies=0
+for n in 16 64 256; do
+	: >"$OUT/batch"
+	for i in $(seq "$n"); do
+		printf 'link add sb%s type bond\nlink add sd%sa type dummy\nlink add sd%sb type dummy\n' "$i" "$i" "$i"
+		printf 'link set sd%sa master sb%s\nlink set sd%sb master sb%s\n' "$i" "$i" "$i" "$i"
+	done >>"$OUT/batch"
+	ip -batch "$OUT/batch"
+	udevadm settle --timeout=900 # udev's work on hundreds of new links would otherwise be timed too
+	record "scale$n.links" "$(ls /sys/class/net | wc -l)"
+	bench "scale$n.status" $PY -m bondhook status --json
+	bench "scale$n.pyroute2" $PY -c "from pyroute2 import IPRoute; IPRoute().get_links()"
+	bench "scale$n.ip" ip -d -j link show
+	$PY -m bondhook status --json >"$OUT/status$n.json" 2>&1
+	for i in $(seq "$n"); do printf 'link del sb%s\nlink del sd%sa\nlink del sd%sb\n' "$i" "$i" "$i"; done >"$OUT/batch"
+	ip -batch "$OUT/batch"
+	udevadm settle --timeout=900
+done
+
+step "3. nm-sync over 10 and 50 bond profiles"
+start_nm
+for n in 10 50; do
+	rm -f $KEYFILES/*.nmconnection
+	for i in $(seq "$n"); do
+		uuid=$(cat /proc/sys/kernel/random/uuid)
+		printf '[connection]\nid=nb%s\nuuid=%s\ntype=bond\ninterface-name=nb%s\nautoconnect=false\n[bond]\nmode=active-backup\n' \
+			"$i" "$uuid" "$i" >"$KEYFILES/nb$i.nmconnection"
+		for port in "$A" "$B"; do
+			printf '[connection]\nid=nb%s-%s\nuuid=%s\ntype=ethernet\ninterface-name=%s\nmaster=nb%s\nslave-type=bond\nautoconnect=false\n' \
+				"$i" "$port" "$(cat /proc/sys/kernel/random/uuid)" "$port" "$i" >"$KEYFILES/nb$i-$port.nmconnection"
+		done
+	done
+	chmod 600 $KEYFILES/*.nmconnection
+	nmcli connection reload
+	record "nm$n.profiles" "$(nmcli -t -f NAME connection show | wc -l)"
+	record "nm$n.sync_first" "$(ms_of $PY -m bondhook -v nm-sync)"
+	record "nm$n.written" "$(grep -l 'bondhook.mac=' $KEYFILES/nb*.nmconnection | wc -l)"
+	$PY -m bondhook -v nm-sync --dry-run 2>"$OUT/nm$n-calls.txt"
+	record "nm$n.calls" "$(sed -n 's/.*bond profiles, \([0-9]*\) D-Bus calls/\1/p' "$OUT/nm$n-calls.txt")"
+	bench "nm$n.sync_again" $PY -m bondhook nm-sync
+	bench "nm$n.floor" $PY -c "import pyroute2, dbus_next.aio"
+done
+record done 1

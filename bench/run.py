@@ -1,0 +1,146 @@
+"""`make bench`: boot the lab guest once, measure there, add the fleet figures measured here, and
+print one table (also written to docs/benchmarks.md with the machine it ran on)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from tests.lab.vm import REPO, boot, unavailable_reason
+
+DOC = REPO / "docs" / "benchmarks.md"
+
+
+def host_hook_cost() -> list[str]:
+    """Figure 1a natively, on this host: the hook for a stanza that is not an opted-in bond
+    exits after one shell test, before anything touches the network, so it is safe to run here."""
+    env = "env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up"
+    with tempfile.NamedTemporaryFile(suffix=".json") as export:
+        subprocess.run(
+            ["hyperfine", "-N", "--warmup", "50", "--runs", "500", "--export-json", export.name,
+             f"{env} {REPO / 'if-up.d' / 'bondhook'}", f"{env} /bin/true"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        hook, true = (r["median"] * 1000 for r in json.load(open(export.name))["results"])
+    return [
+        f"| hook, stanza not opted in (host, native) | {hook:.2f} | /bin/true {true:.2f} | {hook / true:.2f}x | <= 2x |"
+    ]
+
+
+def ratio(a: str, b: str) -> str:
+    return f"{int(a) / int(b):.2f}x" if a.isdigit() and b.isdigit() and int(b) else "?"
+
+
+def rows(g: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
+    """(figure, value, floor, ratio, target) rows; times are guest medians in ms."""
+    out = [
+        (
+            "hook, stanza not opted in (100 runs)",
+            g["hook_other.x100"],
+            f"/bin/true {g['true.x100']}",
+            ratio(g["hook_other.x100"], g["true.x100"]),
+            "<= 2x",
+        ),
+        (
+            "hook, opted-in bond (keep)",
+            g["hook_bond"],
+            f"import pyroute2 {g['python_pyroute2']}",
+            ratio(g["hook_bond"], g["python_pyroute2"]),
+            "<= 1.3x",
+        ),
+        (
+            "bondhook apply bond0 (keep)",
+            g["apply"],
+            f"import pyroute2 {g['python_pyroute2']}",
+            ratio(g["apply"], g["python_pyroute2"]),
+            "<= 1.3x",
+        ),
+        ("python3 -c pass", g["python_pass"], "", "", ""),
+        (
+            "ifup bond0, with bondhook",
+            g["ifup_with"],
+            f"without {g['ifup_without']}",
+            ratio(g["ifup_with"], g["ifup_without"]),
+            "(felt)",
+        ),
+    ]
+    for n in (16, 64, 256):
+        out.append(
+            (
+                f"status --json, {n} bonds x 2 ports",
+                g[f"scale{n}.status"],
+                f"pyroute2 dump {g[f'scale{n}.pyroute2']} (ip -d -j: {g[f'scale{n}.ip']})",
+                ratio(g[f"scale{n}.status"], g[f"scale{n}.pyroute2"]),
+                "<= 1.5x",
+            )
+        )
+    for n in (10, 50):
+        out.append(
+            (
+                f"nm-sync, {n} bond profiles (+{2 * n} ports)",
+                g[f"nm{n}.sync_again"],
+                f"import pyroute2+dbus {g[f'nm{n}.floor']}",
+                ratio(g[f"nm{n}.sync_again"], g[f"nm{n}.floor"]),
+                f"{g[f'nm{n}.calls']} D-Bus calls",
+            )
+        )
+    return out  # fmt: skip
+
+
+def table(g: dict[str, str]) -> list[str]:
+    lines = ["| figure | guest ms (median) | floor, same run | ratio | target |", "|---|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in rows(g)]
+    return lines
+
+
+def main() -> int:
+    reason = unavailable_reason()
+    if reason:
+        print(f"bench: cannot run: {reason}; run `make setup` first", file=sys.stderr)
+        return 1
+    out = Path(tempfile.mkdtemp(prefix="bondhook-bench-"))
+    print("bench: booting the lab guest (Debian's kernel, qemu TCG) ...", file=sys.stderr)
+    run = boot(
+        "../../../bench/guest.sh",
+        ["52:54:00:c8:76:09", "52:54:00:c8:76:0a"],
+        out,
+        {"BENCH_RUNS": os.environ.get("BENCH_RUNS", "5")},
+    )
+    guest = table(run.results) if run.results.get("done") == "1" else [f"guest failed: see {out}/guest.log"]
+    guest[2:2] = host_hook_cost()
+    print("bench: fleet uniqueness on this host ...", file=sys.stderr)
+    fleet_lines = subprocess.run(
+        [sys.executable, "-m", "bench.fleet"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    ).stdout
+    importtime = (
+        sorted((run.out / "importtime.txt").read_text().splitlines()[1:], key=lambda line: -int(line.split("|")[1]))[:8]
+        if (run.out / "importtime.txt").exists()
+        else []
+    )
+    machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, host kernel {platform.release()}"
+    report = [
+        "# Benchmarks", "", f"`make bench`, {date.today()}, on {machine}; guest: Debian's kernel under qemu TCG,",
+        "one vCPU, 1 GiB. Guest times are medians (ms) and only their ratios mean anything: Python runs",
+        "about 20x slower under TCG than natively.", "", *guest, "",
+        "`python3 -X importtime -m bondhook.ifupdown` in the guest, heaviest cumulative imports (us):", "",
+        "```", *importtime, "```", "", "Fleet uniqueness (host):", "", "```", *fleet_lines.splitlines(), "```",
+    ]  # fmt: skip
+    print("\n".join(report))
+    DOC.write_text("\n".join(report) + "\n")
+    print(f"bench: written to {DOC.relative_to(REPO)}; guest logs in {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
