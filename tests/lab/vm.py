@@ -104,12 +104,14 @@ def results(out: Path) -> dict[str, str]:
     return found
 
 
-def boot(script: str, macs: Sequence[str], out: Path, env: Mapping[str, str] | None = None) -> GuestRun:
+def boot(
+    script: str, macs: Sequence[str], out: Path, env: Mapping[str, str] | None = None, timeout: float = BOOT_TIMEOUT
+) -> GuestRun:
     """Boot one guest, run guest/SCRIPT in it, and return what it recorded."""
     out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     proc = subprocess.run(
-        command(script, macs, out, env), capture_output=True, text=True, timeout=BOOT_TIMEOUT, check=False, cwd=out
+        command(script, macs, out, env), capture_output=True, text=True, timeout=timeout, check=False, cwd=out
     )
     seconds = time.monotonic() - start
     (out / "vng.log").write_text(proc.stdout + proc.stderr)
