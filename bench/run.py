@@ -129,9 +129,6 @@ def main() -> int:
     imports = importtime_file.read_text().splitlines() if importtime_file.exists() else []
     timed = [line for line in imports if line.startswith("import time:") and line.split("|")[1].strip().isdigit()]
     importtime = sorted(timed, key=lambda line: -int(line.split("|")[1]))[:8]
-        if (run.out / "importtime.txt").exists()
-        else []
-    )
     machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, host kernel {platform.release()}"
     report = [
         "# Benchmarks", "", f"`make bench`, {date.today()}, on {machine}; guest: Debian's kernel under qemu TCG,",
