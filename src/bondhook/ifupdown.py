@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from bondhook import logsetup, netlink
 from bondhook.apply import apply_request
-from bondhook.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, is_ifname, parse_choice, parse_scheme
+from bondhook.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, env_name, is_ifname, parse_choice, parse_scheme
 from bondhook.plan import Facts, Request, name_order
 
 log = logging.getLogger("bondhook")
@@ -23,7 +23,7 @@ STANZA_KEYS = (BOND_DERIVE_MAC.name, BOND_DERIVE_MAC_SCHEME.name, "bond-slaves",
 
 def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
     """The hook's IF_* variables, under their stanza names."""
-    found = {key: env.get("IF_" + key.upper().replace("-", "_"), "") for key in STANZA_KEYS}
+    found = {key: env.get(env_name(key), "") for key in STANZA_KEYS}
     return {key: value for key, value in found.items() if value}
 
 

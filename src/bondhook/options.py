@@ -15,6 +15,11 @@ from bondhook.mac import SCHEMES
 _IFNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,15}$")
 
 
+def env_name(option: str) -> str:
+    """The variable ifupdown exports to hooks for a stanza option: bond-slaves -> IF_BOND_SLAVES."""
+    return "IF_" + option.upper().replace("-", "_")
+
+
 @dataclass(frozen=True)
 class Option:
     """One option as an admin writes it in a bond stanza of /etc/network/interfaces."""
@@ -27,8 +32,7 @@ class Option:
 
     @property
     def env(self) -> str:
-        """The variable ifupdown exports to hooks: bond-derive-mac -> IF_BOND_DERIVE_MAC."""
-        return "IF_" + self.name.upper().replace("-", "_")
+        return env_name(self.name)
 
 
 BOND_DERIVE_MAC = Option(

@@ -12,7 +12,6 @@ from bondhook.options import AUTO, BOND_DERIVE_MAC, Choice
 
 # /sys/class/net/*/addr_assign_type values (include/uapi/linux/netdevice.h).
 ADDR_RANDOM = 1
-ADDR_STOLEN = 2
 ADDR_SET = 3
 
 
