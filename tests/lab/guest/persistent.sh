@@ -61,6 +61,9 @@ fresh
 echo +bond0 >/sys/class/net/bonding_masters
 echo 6 >/sys/class/net/bond0/bonding/mode
 sleep 1
+# On hardware 1 s is ample for udev to set its hashed MAC; under TCG on a busy host it is not
+# (CI saw the port's MAC here), so wait for udev's queue as well, which is what the 1 s stood for.
+udevadm settle
 echo "+$A" >/sys/class/net/bond0/bonding/slaves
 finish seq4
 
