@@ -16,18 +16,13 @@ from typing import Any
 from bondhook import __version__, ifupdown, logsetup, netlink, nm
 from bondhook.apply import apply_request
 from bondhook.mac import SCHEMES, Mac, derive
-from bondhook.nmprofile import BOND, Profile, owner, ports_of
+from bondhook.nmprofile import BOND, Profile, owner, profile_request
 from bondhook.options import (
     AUTO,
-    NM_DEFAULT_CHOICE,
-    NM_DERIVE_MAC,
     NM_KEYS,
-    NM_SCHEME,
     OPTIONS,
     Choice,
     is_ifname,
-    parse_choice,
-    parse_scheme,
 )
 from bondhook.plan import BondStatus, Facts, Request, describe
 
@@ -95,11 +90,9 @@ def _request(
         stanza = ifupdown.stanza_request(bond, facts) if bond in known else None
         if stanza is not None or profile is None:
             return stanza
-        choice = parse_choice(profile.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
-        scheme = parse_scheme(profile.user_data.get(NM_SCHEME.key))
+        return profile_request(profile, everyone, facts)
     except ValueError:
         return None
-    return Request(bond, choice, ports_of(profile, everyone, facts), scheme=scheme)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

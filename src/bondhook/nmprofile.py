@@ -104,24 +104,31 @@ def owner(profile: Profile) -> str:
     return "bondhook" if _same(profile.user_data.get(NM_OWNED_MAC.key), profile.cloned_mac) else "a person"
 
 
+def profile_request(bond: Profile, profiles: Sequence[Profile], facts: Facts) -> Request:
+    """What a bond profile's user data asks of bondhook; raises OptionError for a bad value.
+    The bond may not exist yet (NM creates it at activation)."""
+    choice = parse_choice(bond.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
+    scheme = parse_scheme(bond.user_data.get(NM_SCHEME.key))
+    name = bond.interface_name or bond.id
+    return Request(name, choice, ports_of(bond, profiles, facts), may_create=True, scheme=scheme)
+
+
 def decide_profile(bond: Profile, profiles: Sequence[Profile], facts: Facts) -> ProfilePlan:
     """Which MAC this bond profile should carry, and whether bondhook may write it."""
-    name = bond.interface_name or bond.id
-    label = f"{name}: profile {bond.id!r}"
+    label = f"{bond.interface_name or bond.id}: profile {bond.id!r}"
     try:
-        choice = parse_choice(bond.user_data.get(NM_DERIVE_MAC.key, NM_DEFAULT_CHOICE))
-        scheme = parse_scheme(bond.user_data.get(NM_SCHEME.key))
+        request = profile_request(bond, profiles, facts)
     except OptionError as exc:
         key = NM_SCHEME if exc.option is NM_SCHEME.option else NM_DERIVE_MAC
         text = f"{label}: {exc.for_nm(key)}; profile left unchanged; fix or remove that key"
         return ProfilePlan(bond, None, None, (Message(logging.ERROR, text),))
-    if not choice.enabled:
+    if not request.choice.enabled:
         return ProfilePlan(bond, None, None, (Message(logging.DEBUG, f"{label}: opted out"),))
     if owner(bond) == "a person":
         text = f"{label}: cloned-mac-address {bond.cloned_mac} was set by a person; left alone"
         return ProfilePlan(bond, None, None, (Message(logging.INFO, text),))
 
-    plan = decide(Request(name, choice, ports_of(bond, profiles, facts), may_create=True, scheme=scheme), facts)
+    plan = decide(request, facts)
     if plan.target is None:
         return ProfilePlan(bond, None, None, plan.messages)
     messages = [m for m in plan.messages if m.level >= logging.WARNING]

@@ -1,7 +1,10 @@
 import logging
 
+import pytest
+
 from bondhook.mac import Mac
-from bondhook.nmprofile import decide_profile, owner, ports_of, profile_from_settings
+from bondhook.nmprofile import decide_profile, owner, ports_of, profile_from_settings, profile_request
+from bondhook.options import OptionError
 
 from .facts import A, B, facts, nic
 
@@ -49,6 +52,16 @@ def test_ports_by_name_or_uuid_in_name_order():
 def test_port_matched_by_permanent_mac_when_it_names_no_interface():
     port = settings("55555555-5555-5555-5555-555555555555", "p", "802-3-ethernet", master="bond0", mac=bytes(B.octets))
     assert ports_of(bond_profile(), [port], SNAPSHOT) == ("eth1",)
+
+
+def test_profile_request_reads_the_user_data_once_for_sync_and_status():
+    request = profile_request(
+        bond_profile(user={"bondhook.derive-mac": "eth1", "bondhook.derive-mac-scheme": "ul-bit"}), PORTS, SNAPSHOT
+    )
+    assert (request.bond, request.ports, request.scheme) == ("bond0", ("eth0", "eth1"), "ul-bit")
+    assert request.choice.port == "eth1"
+    with pytest.raises(OptionError):
+        profile_request(bond_profile(user={"bondhook.derive-mac-scheme": "rot13"}), PORTS, SNAPSHOT)
 
 
 def test_fresh_profile_gets_value_and_marker():
