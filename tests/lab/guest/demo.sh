@@ -23,19 +23,8 @@ link_local() {
 	set -- $(echo "$1" | tr ':' ' ')
 	printf 'fe80::%x:%xff:fe%s:%s%s' $(( (0x$1 ^ 2) * 256 + 0x$2 )) $(( 0x$3 )) "$4" "$5" "$6"
 }
-stanza() {
-	cat >/etc/network/interfaces <<EOT
-auto lo
-iface lo inet loopback
-
-iface bond0 inet manual
-	bond-mode active-backup
-	bond-slaves $A $B
-	bond-primary $A
-	bond-miimon 100
-	$1
-EOT
-}
+stanza() { bond_stanza active-backup "$A $B" "bond-primary $A
+	$1"; }
 act() { # name: bring bond0 up, exchange MACs, ping the peer, record it all
 	name=$1
 	ifup bond0 >"$OUT/$name.ifup" 2>&1

@@ -9,20 +9,6 @@ D=$(nic a0:36:9f:12:34:56)
 record nics "$A,$B,$C,$D"
 install_bondhook
 
-bond_stanza() { # mode, slaves, derive option line, extra lines
-	cat >/etc/network/interfaces <<EOT
-auto lo
-iface lo inet loopback
-
-iface bond0 inet manual
-	bond-mode $1
-	bond-slaves $2
-	bond-miimon 100
-	$3
-${4:-}
-EOT
-}
-
 # Scenario: one bond through the common path, then an ifdown/ifup cycle, per mode.
 for mode in active-backup 802.3ad balance-alb; do
 	step "mode $mode"

@@ -26,6 +26,20 @@ install_bondhook() {
 	install -m 755 "$BONDHOOK_ROOT/if-up.d/bondhook" /etc/network/if-pre-up.d/bondhook
 }
 uninstall_bondhook() { rm -f /etc/network/if-pre-up.d/bondhook; }
+# /etc/network/interfaces with lo and one bond0 stanza (manual, miimon 100).
+bond_stanza() { # mode, slaves, option lines (tab-indented after the first), extra stanzas
+	cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+iface bond0 inet manual
+	bond-mode $1
+	bond-slaves $2
+	bond-miimon 100
+	$3
+${4:-}
+EOT
+}
 bondhook() { PYTHONPATH="$BONDHOOK_ROOT/src" "$BONDHOOK_PYTHON" -m bondhook "$@"; }
 
 # Without ifenslave's 98-net-bonding.link, udev's 99-default.link (MACAddressPolicy=persistent)

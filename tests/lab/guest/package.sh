@@ -21,16 +21,7 @@ dpkg -L bondhook >"$OUT/files.txt"
 record install.status "$(/usr/bin/bondhook status >"$OUT/status-empty.txt" 2>&1; echo $?)"
 
 step "ifupdown through the installed hook"
-cat >/etc/network/interfaces <<EOT
-auto lo
-iface lo inet loopback
-
-iface bond0 inet manual
-	bond-mode 802.3ad
-	bond-slaves $A $B
-	bond-miimon 100
-	bond-derive-mac yes
-EOT
+bond_stanza 802.3ad "$A $B" "bond-derive-mac yes"
 interfaces_sum=$(md5sum /etc/network/interfaces)
 ifup_and_record ifup bond0
 record ifup.mac "$(mac_of bond0)"

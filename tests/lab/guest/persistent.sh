@@ -67,18 +67,7 @@ udevadm settle
 echo "+$A" >/sys/class/net/bond0/bonding/slaves
 finish seq4
 
-stanza() {
-	cat >/etc/network/interfaces <<EOT
-auto lo
-iface lo inet loopback
-
-iface bond0 inet manual
-	bond-mode active-backup
-	bond-slaves $A $B
-	bond-miimon 100
-	$1
-EOT
-}
+stanza() { bond_stanza active-backup "$A $B" "$1"; }
 
 step "clone, without bondhook: bond0 made at module load (as at boot), then ifup"
 reset_net "$A" "$B"
