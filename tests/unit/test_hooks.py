@@ -84,6 +84,13 @@ def test_dispatcher_script_ignores_other_actions():
     assert trace.returncode == 0 and "python3" not in trace.stderr
 
 
+def test_dispatcher_script_starts_no_python_for_a_device_that_is_not_a_bond():
+    bonds = Path("/sys/class/net/bonding_masters")
+    names = bonds.read_text().split() if bonds.exists() else []
+    trace = subprocess.run(["sh", "-x", str(NM_HOOK), "eth0", "pre-up"], capture_output=True, text=True, check=False)
+    assert trace.returncode == 0 and trace.stdout == "" and ("python3" in trace.stderr) == ("eth0" in names)
+
+
 def test_dispatcher_ignores_untrusted_arguments_silently(tmp_path):
     uuid = "11111111-1111-1111-1111-111111111111"
     for args, conn in (
