@@ -19,43 +19,52 @@ bench() { # key command...: record the median wall time over $RUNS runs
 	key=$1; shift
 	record "$key" "$(for _ in $(seq "$RUNS"); do ms_of "$@"; done | median)"
 }
+paired() { # key subject floor: time the two commands (functions) alternately, $RUNS times each, so
+	# that load coming and going on the host weighs on both; record key and key.floor (medians)
+	for _ in $(seq "$RUNS"); do echo "$(ms_of "$2") $(ms_of "$3")"; done >"$OUT/pair"
+	record "$1" "$(cut -d' ' -f1 "$OUT/pair" | median)"
+	record "$1.floor" "$(cut -d' ' -f2 "$OUT/pair" | median)"
+}
 times20() { for _ in $(seq 20); do "$@"; done; }
 
 step "1a. every stanza that is not an opted-in bond: one shell test, no Python (20 runs per sample)"
-bench hook_other.x20 times20 env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up "$HOOK"
-bench true.x20 times20 env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up /bin/true
+hook_other() { times20 env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up "$HOOK"; }
+true_other() { times20 env -i IFACE=eth0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up /bin/true; }
+paired hook_other.x20 hook_other true_other
 
 step "1b. an opted-in bond (already carrying its MAC): hook and apply against the pyroute2 floor"
-cat >/etc/network/interfaces <<EOT
-auto lo
-iface lo inet loopback
-
-iface bond0 inet manual
-	bond-mode 802.3ad
-	bond-slaves $A $B
-	bond-miimon 100
-	bond-derive-mac yes
-EOT
+bond_stanza 802.3ad "$A $B" "bond-derive-mac yes"
 ifup bond0 >/dev/null 2>&1
 record bond0.mac "$(mac_of bond0)"
+import_pyroute2() { $PY -c "import pyroute2"; }
+hook_bond() {
+	env -i IFACE=bond0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up \
+		IF_BOND_DERIVE_MAC=yes "IF_BOND_SLAVES=$A $B" IF_BOND_MODE=802.3ad "$HOOK"
+}
+apply_bond() { $PY -m bondhook apply bond0; }
 bench python_pass $PY -c pass
-bench python_pyroute2 $PY -c "import pyroute2"
-bench hook_bond env -i IFACE=bond0 ADDRFAM=inet METHOD=manual MODE=start PHASE=pre-up \
-	IF_BOND_DERIVE_MAC=yes "IF_BOND_SLAVES=$A $B" IF_BOND_MODE=802.3ad "$HOOK"
-bench apply $PY -m bondhook apply bond0
+paired hook_bond hook_bond import_pyroute2
+paired apply apply_bond import_pyroute2
 env IFACE=bond0 ADDRFAM=inet IF_BOND_DERIVE_MAC=yes "IF_BOND_SLAVES=$A $B" \
 	$PY -X importtime -m bondhook.ifupdown 2>"$OUT/importtime.txt"
 
 step "1c. ifup bond0 end to end, with and without bondhook"
 ifup_cycle() { ifdown bond0 >/dev/null 2>&1; ms_of ifup bond0; }
-record ifup_with "$(for _ in $(seq 3); do ifup_cycle; done | median)"
-uninstall_bondhook
-record ifup_without "$(for _ in $(seq 3); do ifup_cycle; done | median)"
+for _ in $(seq "$RUNS"); do
+	install_bondhook
+	with=$(ifup_cycle)
+	uninstall_bondhook
+	echo "$with $(ifup_cycle)"
+done >"$OUT/pair"
+record ifup_with "$(cut -d' ' -f1 "$OUT/pair" | median)"
+record ifup_with.floor "$(cut -d' ' -f2 "$OUT/pair" | median)"
 ifdown bond0 >/dev/null 2>&1
 install_bondhook
 
 step "2. status --json over many bonds of 2 ports each, against pyroute2's own dump"
 modprobe dummy numdummies=0
+status_json() { $PY -m bondhook status --json; }
+pyroute2_dump() { $PY -c "from pyroute2 import IPRoute; IPRoute().get_links()"; }
 for n in 16 64 256; do
 	: >"$OUT/batch"
 	for i in $(seq "$n"); do
@@ -65,8 +74,7 @@ for n in 16 64 256; do
 	ip -batch "$OUT/batch"
 	udevadm settle --timeout=900 # udev's work on hundreds of new links would otherwise be timed too
 	record "scale$n.links" "$(ls /sys/class/net | wc -l)"
-	bench "scale$n.status" $PY -m bondhook status --json
-	bench "scale$n.pyroute2" $PY -c "from pyroute2 import IPRoute; IPRoute().get_links()"
+	paired "scale$n.status" status_json pyroute2_dump
 	bench "scale$n.ip" ip -d -j link show
 	$PY -m bondhook status --json >"$OUT/status$n.json" 2>&1
 	for i in $(seq "$n"); do printf 'link del sb%s\nlink del sd%sa\nlink del sd%sb\n' "$i" "$i" "$i"; done >"$OUT/batch"
@@ -76,6 +84,8 @@ done
 
 step "3. nm-sync over 10 and 50 bond profiles"
 start_nm
+nm_sync() { $PY -m bondhook nm-sync; }
+import_pyroute2_dbus() { $PY -c "import pyroute2, dbus_next.aio"; }
 for n in 10 50; do
 	rm -f $KEYFILES/*.nmconnection
 	for i in $(seq "$n"); do
@@ -94,7 +104,6 @@ for n in 10 50; do
 	record "nm$n.written" "$(grep -l 'bondhook.mac=' $KEYFILES/nb*.nmconnection | wc -l)"
 	$PY -m bondhook -v nm-sync --dry-run 2>"$OUT/nm$n-calls.txt"
 	record "nm$n.calls" "$(sed -n 's/.*bond profiles, \([0-9]*\) D-Bus calls/\1/p' "$OUT/nm$n-calls.txt")"
-	bench "nm$n.sync_again" $PY -m bondhook nm-sync
-	bench "nm$n.floor" $PY -c "import pyroute2, dbus_next.aio"
+	paired "nm$n.sync_again" nm_sync import_pyroute2_dbus
 done
 record done 1
