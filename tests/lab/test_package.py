@@ -34,6 +34,12 @@ def test_dep8_cli_test_passes_on_the_installed_package(guest):
     assert guest["dep8.cli"] == "0", guest.log("dep8-cli.txt")
 
 
+def test_dep8_ifupdown_bond_test_passes_on_the_installed_package(guest):
+    """The breaks-testbed DEP-8 test, run as autopkgtest would on a machine testbed: the guest."""
+    assert guest["dep8.ifupdown_bond"] == "0", guest.log("dep8-ifupdown-bond.txt")
+    assert "ifupdown-bond: ok" in guest.log("dep8-ifupdown-bond.txt")
+
+
 def test_ifupdown_bond_through_installed_hook(guest):
     assert guest["ifup.rc"] == "0"
     assert guest["ifup.mac"] == "02:54:00:c8:76:09", guest.log("ifup.ifup")

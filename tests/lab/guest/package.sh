@@ -17,6 +17,9 @@ record install.module "$(/usr/bin/python3 -c 'import bondhook, pyroute2, dbus_ne
 record install.versions "$(dpkg-query -W -f='${Package}=${Version} ' python3-pyroute2 python3-dbus-next)"
 sh "$BONDHOOK_ROOT/debian/tests/cli" >"$OUT/dep8-cli.txt" 2>&1
 record dep8.cli "$?"
+sh "$BONDHOOK_ROOT/debian/tests/ifupdown-bond" >"$OUT/dep8-ifupdown-bond.txt" 2>&1
+record dep8.ifupdown_bond "$?"
+ip link del bond9 2>/dev/null
 dpkg -L bondhook >"$OUT/files.txt"
 record install.status "$(/usr/bin/bondhook status >"$OUT/status-empty.txt" 2>&1; echo $?)"
 
