@@ -100,6 +100,8 @@ def ping_verdict(got: dict[str, str], act: str) -> str:
     """Whether this host reached the other: with one MAC on both, the 'peer' address is its own."""
     if got.get(f"{act}.ll_state") == "dadfailed":
         return "FAILS (DAD failed)"
+    if got.get(f"{act}.ping_rc") in ("126", "127"):
+        return "not measured: no ping in the guest"
     if got.get(f"{act}.ping_rc") != "0":
         return "FAILS"
     return "only itself answers" if got.get(f"{act}.peer_mac") == got.get(f"{act}.mac") else "ok"

@@ -24,7 +24,7 @@ def test_without_bondhook_the_clones_collide_and_traffic_breaks(found):
     one, two = (found[h] for h in demo.HOSTS)
     assert one["persistent.mac"] == two["persistent.mac"]
     verdicts = [demo.ping_verdict(found[h], "persistent") for h in demo.HOSTS]
-    assert all(v != "ok" for v in verdicts), verdicts
+    assert all(v.startswith("FAILS") or v == "only itself answers" for v in verdicts), verdicts
     assert sum(int(found[h]["persistent.dmesg_dup"]) for h in demo.HOSTS) >= 1
 
 

@@ -19,7 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 GUEST_DIR = Path(__file__).resolve().parent / "guest"
 # Tools the guest runs from the host's root; the project's setup (.ci/run) installs them.
-GUEST_TOOLS = ("ifup", "ifquery", "udevadm", "modprobe", "ip", "bash")
+GUEST_TOOLS = ("ifup", "ifquery", "udevadm", "modprobe", "ip", "ping", "bash")
 GUEST_FILES = ("/etc/network/if-pre-up.d/ifenslave", "/usr/lib/python3/dist-packages/pyroute2")
 BOOT_TIMEOUT = 1200
 
