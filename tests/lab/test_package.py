@@ -30,6 +30,14 @@ def test_apt_install_with_debians_own_libraries(guest):
     assert guest["install.status"] == "0"
 
 
+def test_postinst_writes_existing_nm_bond_profiles(guest):
+    """A bond profile made before the install carries the derived MAC from its next activation."""
+    derived = "02:54:00:c8:76:09"
+    assert guest["postinst.keyfile_mac"].lower() == derived, guest.log("install.txt")  # NM writes upper case
+    assert guest["postinst.keyfile_owned"] == derived
+    assert guest["postinst.nm_sees"].lower() == derived
+
+
 def test_dep8_cli_test_passes_on_the_installed_package(guest):
     assert guest["dep8.cli"] == "0", guest.log("dep8-cli.txt")
 

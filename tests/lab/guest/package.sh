@@ -1,6 +1,6 @@
 # Lab boot: the built .deb installed with apt on Debian's own python3-pyroute2 and
 # python3-dbus-next (nothing from pip), used by ifupdown and NetworkManager through the
-# installed hooks and /usr/bin/python3, then purged.
+# installed hooks, its postinst and /usr/bin/python3, then purged.
 . "$(dirname "$0")/lib.sh"
 
 A=$(nic 52:54:00:c8:76:09)
@@ -8,11 +8,22 @@ B=$(nic 52:54:00:c8:76:0a)
 record nics "$A,$B"
 rm -f /usr/lib/python3/dist-packages/bondhook-lab.pth
 
-step "apt install the .deb"
+step "a NetworkManager bond profile made before the install, NetworkManager running"
+start_nm
+nmcli con add type bond ifname bond2 con-name bond2 bond.options mode=active-backup,miimon=100 \
+	ipv4.method disabled ipv6.method ignore connection.autoconnect no >/dev/null
+nmcli con add type ethernet ifname "$A" con-name bond2-port master bond2 slave-type bond \
+	connection.autoconnect no >/dev/null
+
+step "apt install the .deb (its postinst runs nm-sync)"
 # man-db's trigger re-indexes every man page, minutes under TCG; it is not what is tested here.
 rm -f /var/lib/man-db/auto-update
 apt-get install -y "$LAB_DEB" >"$OUT/install.txt" 2>&1
 record install.rc "$?"
+record postinst.keyfile_mac "$(keyfile_value $KEYFILES/bond2.nmconnection ethernet cloned-mac-address)"
+record postinst.keyfile_owned "$(keyfile_value $KEYFILES/bond2.nmconnection user bondhook.mac)"
+record postinst.nm_sees "$(nmcli -g 802-3-ethernet.cloned-mac-address con show bond2 | tr -d '\\')"
+stop_nm
 record install.module "$(/usr/bin/python3 -c 'import bondhook, pyroute2, dbus_next; print(bondhook.__file__)')"
 record install.versions "$(dpkg-query -W -f='${Package}=${Version} ' python3-pyroute2 python3-dbus-next)"
 sh "$BONDHOOK_ROOT/debian/tests/cli" >"$OUT/dep8-cli.txt" 2>&1
