@@ -38,6 +38,13 @@ def test_postinst_writes_existing_nm_bond_profiles(guest):
     assert guest["postinst.nm_sees"].lower() == derived
 
 
+def test_postinst_without_networkmanager_says_so_and_succeeds(guest):
+    """The system bus is up, NetworkManager is not: one line, and the install goes on."""
+    assert guest["postinst.no_nm_rc"] == "0"
+    lines = guest.log("postinst-no-nm.txt").splitlines()
+    assert len(lines) == 1 and "is NetworkManager running?" in lines[0], lines
+
+
 def test_dep8_cli_test_passes_on_the_installed_package(guest):
     assert guest["dep8.cli"] == "0", guest.log("dep8-cli.txt")
 

@@ -24,6 +24,8 @@ record postinst.keyfile_mac "$(keyfile_value $KEYFILES/bond2.nmconnection ethern
 record postinst.keyfile_owned "$(keyfile_value $KEYFILES/bond2.nmconnection user bondhook.mac)"
 record postinst.nm_sees "$(nmcli -g 802-3-ethernet.cloned-mac-address con show bond2 | tr -d '\\')"
 stop_nm
+/var/lib/dpkg/info/bondhook.postinst configure >"$OUT/postinst-no-nm.txt" 2>&1
+record postinst.no_nm_rc "$?"
 record install.module "$(/usr/bin/python3 -c 'import bondhook, pyroute2, dbus_next; print(bondhook.__file__)')"
 record install.versions "$(dpkg-query -W -f='${Package}=${Version} ' python3-pyroute2 python3-dbus-next)"
 sh "$BONDHOOK_ROOT/debian/tests/cli" >"$OUT/dep8-cli.txt" 2>&1
