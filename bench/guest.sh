@@ -19,11 +19,14 @@ bench() { # key command...: record the median wall time over $RUNS runs
 	key=$1; shift
 	record "$key" "$(for _ in $(seq "$RUNS"); do ms_of "$@"; done | median)"
 }
-paired() { # key subject floor: time the two commands (functions) alternately, $RUNS times each, so
-	# that load coming and going on the host weighs on both; record key and key.floor (medians)
-	for _ in $(seq "$RUNS"); do echo "$(ms_of "$2") $(ms_of "$3")"; done >"$OUT/pair"
+record_pairs() { # key: $OUT/pair holds "subject floor" ms per run; record key and key.floor (medians)
 	record "$1" "$(cut -d' ' -f1 "$OUT/pair" | median)"
 	record "$1.floor" "$(cut -d' ' -f2 "$OUT/pair" | median)"
+}
+paired() { # key subject floor: time the two commands (functions) alternately, $RUNS times each, so
+	# that load coming and going on the host weighs on both
+	for _ in $(seq "$RUNS"); do echo "$(ms_of "$2") $(ms_of "$3")"; done >"$OUT/pair"
+	record_pairs "$1"
 }
 times20() { for _ in $(seq 20); do "$@"; done; }
 
@@ -56,8 +59,7 @@ for _ in $(seq "$RUNS"); do
 	uninstall_bondhook
 	echo "$with $(ifup_cycle)"
 done >"$OUT/pair"
-record ifup_with "$(cut -d' ' -f1 "$OUT/pair" | median)"
-record ifup_with.floor "$(cut -d' ' -f2 "$OUT/pair" | median)"
+record_pairs ifup_with
 ifdown bond0 >/dev/null 2>&1
 install_bondhook
 

@@ -97,10 +97,14 @@ def rows(g: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
 def import_lines(text: str) -> tuple[list[str], str]:
     """From `python3 -X importtime` output: the heaviest cumulative imports, and how much of the
     whole import time bondhook's own modules take (their self times), which is what it adds."""
-    timed = [ln for ln in text.splitlines() if ln.startswith("import time:") and ln.split("|")[1].strip().isdigit()]
-    heaviest = sorted(timed, key=lambda line: -int(line.split("|")[1]))[:8]
-    own = sum(int(ln.split("|")[0].split(":")[1]) for ln in timed if ln.split("|")[2].strip().startswith("bondhook"))
-    total = sum(int(ln.split("|")[0].split(":")[1]) for ln in timed)
+    timed = []  # (self us, cumulative us, module, line)
+    for line in text.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if line.startswith("import time:") and len(fields) == 3 and fields[1].strip().isdigit():
+            timed.append((int(fields[0]), int(fields[1]), fields[2].strip(), line))
+    heaviest = [line for *_, line in sorted(timed, key=lambda entry: -entry[1])[:8]]
+    own = sum(self_us for self_us, _, module, _ in timed if module.startswith("bondhook"))
+    total = sum(self_us for self_us, *_ in timed)
     share = (
         f"bondhook's own modules take {own / 1000:.1f} ms of the {total / 1000:.1f} ms the hook spends importing "
         f"({own / total:.0%}); the rest is pyroute2 and the standard library it loads."
