@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bondhook import logsetup, netlink
-from bondhook.netlink import EEXIST, KernelError
+from bondhook import linkfs, logsetup, netlink
+from bondhook.errors import OutsideError
+from bondhook.linkfs import KernelError
+from bondhook.netlink import EEXIST
 from bondhook.plan import Facts, Plan, Request, decide
 
 log = logging.getLogger("bondhook")
@@ -14,8 +16,9 @@ CHANGES = ("create", "set")
 
 
 def _execute(plan: Plan, request: Request) -> Plan:
-    """Apply one plan; if the bond appeared between the snapshot and the create (the bonding
-    module makes one as it loads, or another hook raced us), decide again on fresh facts."""
+    """Apply one plan (each change is read back); if the bond appeared between the snapshot and
+    the create (the bonding module makes one as it loads, or another hook raced us), decide
+    again on fresh facts."""
     assert plan.target is not None
     if plan.action == "create":
         try:
@@ -24,23 +27,24 @@ def _execute(plan: Plan, request: Request) -> Plan:
         except KernelError as exc:
             if exc.code != EEXIST:
                 raise
-        plan = decide(request, netlink.read_facts())
+        plan = decide(request, linkfs.read_facts())
     if plan.action == "set" and plan.target is not None:
-        netlink.set_address(plan.bond, plan.target)
+        linkfs.set_address(plan.bond, str(plan.target))
     return plan
 
 
 def apply_request(request: Request, facts: Facts | None = None, dry_run: bool = False) -> bool:
     """Decide on `facts` (a fresh snapshot if None), apply unless `dry_run`, then log the plan's
-    lines (one per problem, one for the outcome). Returns False when the request could not be
-    satisfied: the MAC is then left as it was.
+    lines (one per problem, one for the outcome, which is only said once the kernel shows it).
+    Returns False when the request could not be satisfied: the MAC is then left as it was.
     """
+    plan = decide(request, facts or linkfs.read_facts())
     try:
-        plan = decide(request, facts or netlink.read_facts())
         if plan.action in CHANGES and not dry_run:
             plan = _execute(plan, request)
-    except KernelError as exc:
-        log.error("%s: could not apply the derived MAC: %s; MAC left as it was; see dmesg", request.bond, exc)
+    except OutsideError as exc:
+        logsetup.emit(m for m in plan.messages if m.level >= logging.WARNING)
+        log.error("%s: could not apply the derived MAC: %s; MAC left as it was", request.bond, exc)
         return False
     logsetup.emit(plan.messages, dry_run=dry_run and plan.action in CHANGES)
     return plan.action != "none" or not request.choice.enabled

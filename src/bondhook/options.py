@@ -6,13 +6,11 @@ or value is added in one place.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bondhook.mac import SCHEMES
-
-# Linux accepts 1-15 bytes with no '/', ':' or whitespace; '.' and '..' are reserved.
-_IFNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{1,15}$")
+from bondhook.names import is_ifname
+from bondhook.text import shown
 
 
 def env_name(option: str) -> str:
@@ -78,10 +76,12 @@ class OptionError(ValueError):
 
     def __init__(self, option: Option, value: str) -> None:
         self.option, self.value = option, value
-        super().__init__(f"{option.name} value {value!r} is not one of {option.values}; write e.g. '{option.example}'")
+        super().__init__(
+            f"{option.name} value {shown(value)} is not one of {option.values}; write e.g. '{option.example}'"
+        )
 
     def for_nm(self, key: UserDataKey) -> str:
-        return f"user data {key.key} value {self.value!r} is not one of {self.option.values}"
+        return f"user data {key.key} value {shown(self.value)} is not one of {self.option.values}"
 
 
 # NetworkManager bonds opt in by default: installing bondhook is the admin's choice.
@@ -125,9 +125,14 @@ OFF = Choice(enabled=False)
 AUTO = Choice(enabled=True)
 
 
-def is_ifname(text: str) -> bool:
-    """Whether `text` can be a Linux interface name (and so is safe to pass as an argument)."""
-    return bool(_IFNAME_RE.match(text)) and text not in (".", "..")
+def parse_ports(option: str, value: str) -> tuple[str, ...]:
+    """The interface names of a port list (bond-slaves); ValueError naming the first entry that
+    is not one, so that a typo is reported instead of silently narrowing the list."""
+    names = tuple(value.split())
+    bad = next((name for name in names if not is_ifname(name)), None)
+    if bad is not None:
+        raise ValueError(f"{option} names {shown(bad)}, which is not an interface name; fix the stanza")
+    return names
 
 
 def parse_choice(value: str | None) -> Choice:

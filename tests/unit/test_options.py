@@ -1,6 +1,7 @@
 import pytest
 
-from bondhook.options import AUTO, BOND_DERIVE_MAC, OFF, OPTIONS, Choice, is_ifname, parse_choice
+from bondhook.names import is_ifname
+from bondhook.options import AUTO, BOND_DERIVE_MAC, OFF, OPTIONS, Choice, parse_choice
 
 
 @pytest.mark.parametrize(
