@@ -1,7 +1,7 @@
-"""`bondhook`: status, derive and apply, for admins and scripts.
+"""`bondhook`: status, derive, apply, nm-sync and nm-release, for admins and scripts.
 
 Exit codes: 0 success; 1 the request could not be satisfied (one line on stderr says why and
-how to fix it; nothing was changed); 2 usage error.
+how to fix it; nothing was changed); 2 usage error. Never a traceback.
 """
 
 from __future__ import annotations
@@ -9,26 +9,27 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from bondhook import __version__, ifupdown, logsetup, netlink, nm
+from bondhook import __version__, deadline, ifupdown, linkfs, logsetup
 from bondhook.apply import apply_request
+from bondhook.errors import OutsideError
 from bondhook.mac import SCHEMES, Mac, derive
-from bondhook.nmprofile import BOND, Profile, owner, profile_request
-from bondhook.options import (
-    AUTO,
-    NM_KEYS,
-    OPTIONS,
-    Choice,
-    is_ifname,
-)
+from bondhook.names import is_ifname
+from bondhook.nmprofile import BOND, Profile, ProfilePlan, owner, profile_request
+from bondhook.options import AUTO, NM_KEYS, OPTIONS, Choice
 from bondhook.plan import BondStatus, Facts, Request, describe
+from bondhook.text import shown
 
 log = logging.getLogger("bondhook")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# NetworkManager is not there: normal on a host without it, said only with -v.
+_NO_NM = ("no /run/dbus", "ServiceUnknown", "NameHasNoOwner")
 
 
 def _nm_dict(profile: Profile | None) -> dict[str, Any] | None:
@@ -48,6 +49,7 @@ def _status_dict(status: BondStatus, profile: Profile | None) -> dict[str, Any]:
         "source_port": status.source,
         "matches": status.matches,
         "configured": status.configured,
+        "held_by": status.held,
         "problem": status.problem,
         "networkmanager": _nm_dict(profile),
     }
@@ -58,13 +60,18 @@ def format_status(status: BondStatus, profile: Profile | None = None) -> list[st
     lines = [f"{status.name}: {status.address or 'no address'} ({status.origin})"]
     lines.append(f"  ports: {' '.join(status.ports) or 'none'}")
     if status.derived:
-        verdict = "matches" if status.matches else f"differs; run 'bondhook apply {status.name}'"
+        if status.matches:
+            verdict = "matches"
+        elif status.held:
+            verdict = f"differs; left alone: {status.held}"
+        else:
+            verdict = f"differs; run 'bondhook apply {status.name}'"
         lines.append(f"  derived: {status.derived} from {status.source} ({verdict})")
     lines.append(f"  bond-derive-mac: {'on' if status.configured else 'off or no ifupdown stanza'}")
     if profile is not None:
         value = profile.cloned_mac or "unset"
         lines.append(
-            f"  NetworkManager: profile {profile.id!r}, cloned-mac-address {value} (owner: {nm.owner(profile)})"
+            f"  NetworkManager: profile {shown(profile.id)}, cloned-mac-address {value} (owner: {owner(profile)})"
         )
     if status.problem:
         lines.append(f"  problem: {status.problem}")
@@ -74,36 +81,56 @@ def format_status(status: BondStatus, profile: Profile | None = None) -> list[st
 
 
 def _nm_profiles() -> list[Profile]:
-    """NM's profiles when NM answers; an empty list (said at debug level) on hosts without it."""
+    """NM's profiles when NM answers; an empty list on hosts without it (said with -v), one
+    warning line when it is there but fails."""
+    from bondhook import nm
+
     try:
         return nm.profiles()
-    except nm.NMError as exc:
-        log.debug("NetworkManager not consulted: %s", exc)
+    except OutsideError as exc:
+        level = logging.DEBUG if any(mark in str(exc) for mark in _NO_NM) else logging.WARNING
+        log.log(level, "NetworkManager not consulted: %s", exc)
         return []
 
 
-def _request(
+def _known_ifaces() -> set[str]:
+    try:
+        return ifupdown.known_ifaces()
+    except OutsideError as exc:
+        log.debug("ifupdown not consulted: %s", exc)
+        return set()
+
+
+def _config(
     bond: str, facts: Facts, known: set[str], profile: Profile | None, everyone: list[Profile]
-) -> Request | None:
-    """The bond's configuration: its ifupdown stanza, else its NM profile, else none."""
+) -> tuple[Request | None, str | None]:
+    """The bond's configuration (its ifupdown stanza, else its NM profile, else none), with a
+    person's hold from either; or why it could not be read."""
     try:
         stanza = ifupdown.stanza_request(bond, facts) if bond in known else None
-        if stanza is not None or profile is None:
-            return stanza
-        return profile_request(profile, everyone, facts)
-    except ValueError:
-        return None
+        from_nm = profile_request(profile, everyone, facts) if profile is not None else None
+    except (ValueError, OutsideError) as exc:
+        return None, str(exc)
+    request = stanza or from_nm
+    if request is not None and stanza is not None and from_nm is not None and stanza.hold is None:
+        request = replace(stanza, hold=from_nm.hold)
+    return request, None
+
+
+def _bond_profiles(everyone: list[Profile]) -> dict[str, Profile]:
+    return {p.interface_name: p for p in everyone if p.type == BOND and p.interface_name}
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    facts = netlink.read_facts(assign_types=True)
+    facts = linkfs.read_facts()
     everyone = _nm_profiles() if facts.bonds() else []
-    known = ifupdown.known_ifaces() if facts.bonds() else set()
-    bond_profiles = {p.interface_name: p for p in everyone if p.type == BOND and p.interface_name}
+    known = _known_ifaces() if facts.bonds() else set()
+    bond_profiles = _bond_profiles(everyone)
     rows = []
     for bond in facts.bonds():
         profile = bond_profiles.get(bond.name)
-        rows.append((describe(bond, facts, _request(bond.name, facts, known, profile, everyone)), profile))
+        request, problem = _config(bond.name, facts, known, profile, everyone)
+        rows.append((describe(bond, facts, request, problem), profile))
     if args.json:
         print(json.dumps([_status_dict(status, profile) for status, profile in rows], indent=2))
     elif not rows:
@@ -113,17 +140,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_nm_sync(args: argparse.Namespace) -> int:
+def _nm_command(name: str, work: Callable[[], list[ProfilePlan]], dry_run: bool, nothing: str) -> int:
+    """nm-sync and nm-release: one D-Bus session, each profile's lines, one line on failure."""
+    from bondhook import nm
+
     try:
-        plans = nm.sync(netlink.read_facts(), dry_run=args.dry_run)
-    except nm.NMError as exc:
-        log.error("nm-sync: %s; no profile changed; is NetworkManager running?", exc)
+        plans = work()
+    except OutsideError as exc:
+        log.error("%s: %s; no profile changed; is NetworkManager running?", name, exc)
         return EXIT_FAILED
-    nm.log_plans(plans, dry_run=args.dry_run)
+    nm.log_plans(plans, dry_run=dry_run)
     if not plans:
-        log.info("nm-sync: no bond profiles")
-    log.debug("nm-sync: %d bond profiles, %d D-Bus calls", len(plans), nm.calls_made())
+        log.info("%s: %s", name, nothing)
+    log.debug("%s: %d profiles, %d D-Bus calls", name, len(plans), nm.calls_made())
     return EXIT_OK
+
+
+def cmd_nm_sync(args: argparse.Namespace) -> int:
+    from bondhook import nm
+
+    return _nm_command(
+        "nm-sync", lambda: nm.sync(linkfs.read_facts(), dry_run=args.dry_run), args.dry_run, "no bond profiles"
+    )
+
+
+def cmd_nm_release(args: argparse.Namespace) -> int:
+    from bondhook import nm
+
+    nothing = "no profile holds anything bondhook wrote"
+    return _nm_command("nm-release", lambda: nm.release(dry_run=args.dry_run), args.dry_run, nothing)
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -141,22 +186,22 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    if not is_ifname(args.bond) or (args.source is not None and not is_ifname(args.source)):
-        log.error("%s: not an interface name; give the bond's name as 'ip link' shows it", args.bond)
+    for name in (args.bond, args.source):
+        if name is not None and not is_ifname(name):
+            log.error("%s: not an interface name; give the name as 'ip link' shows it", shown(name))
+            return EXIT_FAILED
+    facts = linkfs.read_facts()
+    everyone = _nm_profiles()
+    config, problem = _config(args.bond, facts, _known_ifaces(), _bond_profiles(everyone).get(args.bond), everyone)
+    if problem:
+        log.error("%s: %s; MAC left unchanged", args.bond, problem)
         return EXIT_FAILED
-    facts = netlink.read_facts()
-    try:
-        stanza = ifupdown.stanza_request(args.bond, facts)
-    except ValueError as exc:
-        log.error("%s: %s", args.bond, exc)
-        return EXIT_FAILED
-    choice = Choice(enabled=True, port=args.source) if args.source else AUTO
     request = Request(
         args.bond,
-        choice,
-        stanza.ports if stanza else (),
-        stanza.hwaddress if stanza else None,
-        scheme=stanza.scheme if stanza else "02",
+        Choice(enabled=True, port=args.source) if args.source else AUTO,
+        config.ports if config else (),
+        config.hold if config else None,
+        scheme=config.scheme if config else "02",
     )
     return EXIT_OK if apply_request(request, facts, dry_run=args.dry_run) else EXIT_FAILED
 
@@ -201,7 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     derive_cmd.set_defaults(func=cmd_derive)
 
     apply_cmd = sub.add_parser(
-        "apply", help="set a bond's derived MAC now", description="Set an existing bond's derived MAC now, in place."
+        "apply",
+        help="set a bond's derived MAC now",
+        description="Set an existing bond's derived MAC now, in place. Refused (exit 1) where a person chose "
+        "otherwise: hwaddress or 'bond-derive-mac no' in its stanza, a cloned MAC they set or "
+        "bondhook.derive-mac=no in its NetworkManager profile.",
     )
     apply_cmd.add_argument("bond", help="the bond, e.g. bond0")
     apply_cmd.add_argument("--source", metavar="PORT", help="derive from this port instead of the first eligible")
@@ -216,17 +265,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync_cmd.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
     sync_cmd.set_defaults(func=cmd_nm_sync)
+
+    release_cmd = sub.add_parser(
+        "nm-release",
+        help="take out of NetworkManager profiles what bondhook wrote",
+        description="Remove from every NetworkManager profile what bondhook wrote: the cloned MAC where "
+        "bondhook's marker matches it, and the bondhook.mac and bondhook.source keys. What a person set stays. "
+        "The package does this when it is removed.",
+    )
+    release_cmd.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    release_cmd.set_defaults(func=cmd_nm_release)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    deadline.start(deadline.CLI_SECONDS)
     logsetup.setup(verbose=args.verbose)
     try:
         return int(args.func(args))
-    except netlink.KernelError as exc:
+    except OutsideError as exc:
         log.error("%s", exc)
-        return EXIT_FAILED
+    except KeyboardInterrupt:
+        log.error("interrupted; nothing more done")
+    except BrokenPipeError:
+        # The reader went away (bondhook status | head): nothing left to say, and nothing to
+        # flush at exit either, which would print Python's own complaint.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback; the line says what broke
+        log.error("internal error %s: %s; please report it", type(exc).__name__, exc)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

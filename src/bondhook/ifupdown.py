@@ -1,24 +1,37 @@
 """The ifupdown edge: a bond stanza's options (from the hook's IF_* environment or from
-ifquery) become a Request; `python3 -m bondhook.ifupdown` is the if-pre-up.d entry point."""
+ifquery) become a Request; `python3 -I -m bondhook.ifupdown` is the if-pre-up.d entry point."""
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 
-from bondhook import logsetup, netlink
+from bondhook import deadline, hookmain, linkfs
 from bondhook.apply import apply_request
-from bondhook.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, env_name, is_ifname, parse_choice, parse_scheme
-from bondhook.plan import Facts, Request, name_order
+from bondhook.errors import OutsideError
+from bondhook.names import is_ifname, name_order
+from bondhook.options import (
+    BOND_DERIVE_MAC,
+    BOND_DERIVE_MAC_SCHEME,
+    env_name,
+    parse_choice,
+    parse_ports,
+    parse_scheme,
+)
+from bondhook.plan import Facts, Hold, Request
+from bondhook.text import decode, shown
 
 log = logging.getLogger("bondhook")
 
-# The stanza options a request is built from; ifupdown exports each as IF_<NAME>.
+# The stanza options a request is built from; ifupdown exports each as IF_<NAME>, and the hook
+# script hands exactly these to Python (a test holds the two lists together).
 STANZA_KEYS = (BOND_DERIVE_MAC.name, BOND_DERIVE_MAC_SCHEME.name, "bond-slaves", "slaves", "bond-master", "hwaddress")
+
+
+class IfupdownError(OutsideError):
+    """ifquery is not there; str() says so and how to fix it."""
 
 
 def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -27,28 +40,36 @@ def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
     return {key: value for key, value in found.items() if value}
 
 
-def query(iface: str) -> dict[str, str] | None:
-    """A stanza's options through ifquery (ifupdown's own parser, with `source` and mappings);
-    None when there is no such stanza or no ifupdown."""
-    if not is_ifname(iface) or shutil.which("ifquery") is None:
-        return None
-    result = subprocess.run(["ifquery", iface], capture_output=True, text=True, timeout=10, check=False)
-    if result.returncode != 0:
-        return None
+def _ifquery(*args: str) -> tuple[int, str]:
+    try:
+        result = deadline.run(["ifquery", *args], "ifquery")
+    except FileNotFoundError as exc:
+        raise IfupdownError("ifquery not found; install ifupdown") from exc
+    return result.returncode, decode(result.stdout)
+
+
+def parse_ifquery(text: str) -> dict[str, str]:
+    """`ifquery IFACE` prints one `option: value` line per option of the stanza."""
     options: dict[str, str] = {}
-    for line in result.stdout.splitlines():
+    for line in text.splitlines():
         key, sep, value = line.partition(":")
         if sep:
             options[key.strip()] = value.strip()
     return options
 
 
+def query(iface: str) -> dict[str, str] | None:
+    """A stanza's options through ifquery (ifupdown's own parser, with `source` and mappings);
+    None when there is no such stanza."""
+    if not is_ifname(iface):
+        return None
+    status, text = _ifquery("--", iface)
+    return parse_ifquery(text) if status == 0 else None
+
+
 def _ifquery_names(*args: str) -> list[str]:
     """Interface names an ifquery listing prints (`--state` prints NAME=LOGICAL)."""
-    if shutil.which("ifquery") is None:
-        return []
-    result = subprocess.run(["ifquery", *args], capture_output=True, text=True, timeout=10, check=False)
-    return [word.partition("=")[0] for word in result.stdout.split()]
+    return [word.partition("=")[0] for word in _ifquery(*args)[1].split()]
 
 
 def listed_ifaces(bond: str) -> list[str]:
@@ -71,19 +92,36 @@ def master_ports(bond: str, facts: Facts) -> tuple[str, ...]:
     return tuple(sorted(ports, key=name_order))
 
 
+def stanza_hold(options: Mapping[str, str]) -> Hold | None:
+    """A person's choice in the stanza: a hand-set hwaddress, or an explicit opt-out."""
+    value = options.get(BOND_DERIVE_MAC.name)
+    opted_in = value is not None and parse_choice(value).enabled
+    if options.get("hwaddress"):
+        if opted_in:
+            return Hold(f"both hwaddress and {BOND_DERIVE_MAC.name} are set", "remove one of them from its stanza")
+        return Hold(
+            f"its stanza sets hwaddress {shown(options['hwaddress'])}", "remove hwaddress to hand the MAC to bondhook"
+        )
+    if value is not None and not opted_in:
+        return Hold(f"its stanza says {BOND_DERIVE_MAC.name} {shown(value)}", "change it to 'yes' or remove it")
+    return None
+
+
 def request_from_options(bond: str, options: Mapping[str, str], facts: Facts, may_create: bool) -> Request:
-    """Build the request for one bond stanza; ValueError (with the fix) for a bad option."""
+    """Build the request for one bond stanza; ValueError (with the fix) for a bad option,
+    IfupdownError when the ports must come from ifquery and it is missing."""
     choice = parse_choice(options.get(BOND_DERIVE_MAC.name))
     scheme = parse_scheme(options.get(BOND_DERIVE_MAC_SCHEME.name))
-    slaves = (options.get("bond-slaves") or options.get("slaves") or "none").split()
+    option = "bond-slaves" if options.get("bond-slaves") else "slaves"
+    slaves = parse_ports(option, options.get(option) or "none")
     ports: tuple[str, ...]
-    if slaves == ["none"]:
+    if slaves == ("none",):
         ports = master_ports(bond, facts)
-    elif slaves == ["all"]:
+    elif slaves == ("all",):
         ports = tuple(sorted((lk.name for lk in facts.links if lk.name.startswith("eth")), key=name_order))
     else:
-        ports = tuple(name for name in slaves if is_ifname(name))
-    return Request(bond, choice, ports, options.get("hwaddress") or None, may_create, scheme)
+        ports = slaves
+    return Request(bond, choice, ports, stanza_hold(options), may_create, scheme)
 
 
 def stanza_request(bond: str, facts: Facts) -> Request | None:
@@ -96,29 +134,26 @@ def hook(env: Mapping[str, str]) -> None:
     """if-pre-up.d: give an opted-in bond its MAC before ifenslave creates or enslaves it."""
     bond = env.get("IFACE", "")
     options = options_from_env(env)
-    if not is_ifname(bond) or options.get("bond-master"):
-        return
+    if options.get("bond-master"):
+        return  # a port's stanza: its bond's stanza decides
     try:
-        facts = netlink.read_facts()
+        if not parse_choice(options.get(BOND_DERIVE_MAC.name)).enabled:
+            return
+        if not is_ifname(bond):
+            log.error("IFACE %s is not an interface name; MAC left unchanged; check the stanza's name", shown(bond))
+            return
+        facts = linkfs.read_facts()
         request = request_from_options(bond, options, facts, may_create=True)
-    except ValueError as exc:
-        log.error("%s: %s; MAC left unchanged", bond, exc)
-        return
-    except netlink.KernelError as exc:
-        log.error("%s: cannot read the interfaces: %s; MAC left unchanged", bond, exc)
+    except (ValueError, IfupdownError) as exc:
+        log.error("%s: %s; MAC left unchanged", bond if is_ifname(bond) else shown(bond), exc)
         return
     apply_request(request, facts)
 
 
 def main() -> int:
     """Never fails ifup: whatever happens is logged in one line and the exit status is 0."""
-    logsetup.setup(syslog=True)
-    try:
-        hook(os.environ)
-    except Exception as exc:  # noqa: BLE001 - networking comes first; the line says what broke
-        iface = os.environ.get("IFACE")
-        log.error("%s: internal error %s: %s; MAC left unchanged; please report it", iface, type(exc).__name__, exc)
-    return 0
+    iface = os.environ.get("IFACE", "")
+    return hookmain.run(iface if is_ifname(iface) else "IFACE", lambda: hook(os.environ))
 
 
 if __name__ == "__main__":

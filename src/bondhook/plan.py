@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from bondhook.mac import SCHEMES, Mac, derivations, derive
+from bondhook.names import name_order
 from bondhook.options import AUTO, BOND_DERIVE_MAC, Choice
 
 # /sys/class/net/*/addr_assign_type values (include/uapi/linux/netdevice.h).
 ADDR_RANDOM = 1
 ADDR_SET = 3
-
-
-def name_order(name: str) -> tuple[object, ...]:
-    """Sort key that puts eth2 before eth10: the documented order of `bond-master` ports."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 @dataclass(frozen=True)
@@ -77,14 +72,24 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A person's choice about a bond's MAC (a hand-set address, an opt-out): every path, the
+    hooks, nm-sync and `apply` alike, leaves the MAC alone while one stands."""
+
+    what: str
+    fix: str
+
+
+@dataclass(frozen=True)
 class Request:
-    """What was asked for one bond: the choice, its configured ports in preference order, and
-    whether the caller may create the bond (the ifupdown pre-up hook may, the CLI may not)."""
+    """What was asked for one bond: the choice, its configured ports in preference order, a
+    person's hold if its configuration has one, and whether the caller may create the bond (the
+    ifupdown pre-up hook may, the CLI may not)."""
 
     bond: str
     choice: Choice
     ports: tuple[str, ...] = ()
-    hwaddress: str | None = None
+    hold: Hold | None = None
     may_create: bool = False
     scheme: str = "02"
 
@@ -125,10 +130,8 @@ def decide(request: Request, facts: Facts) -> Plan:
     bond = facts.get(name)
     if not request.choice.enabled:
         return Plan(name, "none")
-    if request.hwaddress:
-        return _refuse(
-            name, bond, f"both hwaddress and {BOND_DERIVE_MAC.name} are set", "remove one of them from its stanza"
-        )
+    if request.hold:
+        return _refuse(name, bond, request.hold.what, request.hold.fix)
     if bond is not None and bond.kind != "bond":
         return _refuse(name, bond, f"exists but is a {bond.kind or 'plain'} device, not a bond", "check the stanza")
     if bond is None and not request.may_create:
@@ -192,6 +195,7 @@ class BondStatus:
     matches: bool
     configured: bool
     problem: str | None = None
+    held: str | None = None
 
 
 def _origin(bond: Link, facts: Facts, plan: Plan) -> tuple[str, bool]:
@@ -214,11 +218,13 @@ def _origin(bond: Link, facts: Facts, plan: Plan) -> tuple[str, bool]:
     return "unknown origin", False
 
 
-def describe(bond: Link, facts: Facts, request: Request | None) -> BondStatus:
+def describe(bond: Link, facts: Facts, request: Request | None, config_problem: str | None = None) -> BondStatus:
     """Explain one bond's MAC: where it came from and what bondhook would derive.
 
-    `request` is the bond's configuration when one is known (an ifupdown stanza); without one,
-    or when it opts out, the status shows what 'yes' would give for the enslaved ports.
+    `request` is the bond's configuration when one is known (an ifupdown stanza, an NM profile);
+    without one, or when it opts out, the status shows what 'yes' would give for the enslaved
+    ports. A person's hold is reported, so that nobody is told to run what would be refused.
+    `config_problem` is why the configuration could not be read, if it could not.
     """
     configured = request is not None and request.choice.enabled
     choice = request.choice if request is not None and configured else AUTO
@@ -236,5 +242,6 @@ def describe(bond: Link, facts: Facts, request: Request | None) -> BondStatus:
         source=plan.source,
         matches=plan.target is not None and plan.target == bond.address,
         configured=configured,
-        problem=plan.problem,
+        problem=config_problem or plan.problem,
+        held=request.hold.what if request is not None and request.hold is not None else None,
     )

@@ -1,6 +1,8 @@
+from subprocess import CompletedProcess
+
 import pytest
 
-from bondhook import ifupdown
+from bondhook import deadline, ifupdown
 from bondhook.options import AUTO, OFF, Choice
 
 from .facts import A, B, bond, facts, nic
@@ -22,7 +24,8 @@ def test_deprecated_slaves_option_and_hwaddress():
     request = ifupdown.request_from_options(
         "bond0", {"bond-derive-mac": "eth0", "slaves": "eth0", "hwaddress": "x"}, facts(), False
     )
-    assert request.choice == Choice(True, "eth0") and request.ports == ("eth0",) and request.hwaddress == "x"
+    assert request.choice == Choice(True, "eth0") and request.ports == ("eth0",)
+    assert request.hold is not None and request.hold.what == "both hwaddress and bond-derive-mac are set"
 
 
 def test_bond_slaves_none_takes_bond_master_stanzas_in_name_order(monkeypatch):
@@ -55,3 +58,19 @@ def test_scheme_option():
     assert request.scheme == "ul-bit"
     with pytest.raises(ValueError, match=r"bond-derive-mac-scheme value 'md5' is not one of 02 \| ul-bit"):
         ifupdown.request_from_options("bond0", {"bond-derive-mac-scheme": "md5"}, facts(), True)
+
+
+def test_ifquery_gets_its_options_ended_before_a_name(monkeypatch):
+    """A stanza name starting with '-' is a name, never an option of ifquery's."""
+    seen = []
+    monkeypatch.setattr(deadline, "run", lambda argv, what: seen.append(argv) or CompletedProcess(argv, 1, b"", b""))
+    assert ifupdown.query("-x") is None
+    assert seen == [["ifquery", "--", "-x"]]
+
+
+def test_ifquery_output_that_is_not_utf8_is_refused_with_the_fix(monkeypatch):
+    out = b"bond-derive-mac: ye\xffs\nbond-slaves: eth0\n"
+    monkeypatch.setattr(deadline, "run", lambda argv, what: CompletedProcess(argv, 0, out, b""))
+    options = ifupdown.query("bond0")
+    with pytest.raises(ValueError, match=r"bond-derive-mac value 'ye\ufffds' is not one of .*; write e\.g\."):
+        ifupdown.request_from_options("bond0", options, facts(), False)

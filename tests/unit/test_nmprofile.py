@@ -140,15 +140,16 @@ def test_byte_array_cloned_mac_is_read():
 
 
 def test_dispatcher_without_dbus_is_one_line_and_exit_0(monkeypatch, capsys):
-    from bondhook import netlink, nm
+    from bondhook import dispatcher, linkfs
 
     from .facts import bond
 
-    monkeypatch.setattr(netlink, "read_facts", lambda: facts(bond()))
-    monkeypatch.setattr("sys.argv", ["nm", "bond0", "pre-up"])
+    monkeypatch.setattr(linkfs, "read_facts", lambda: facts(bond()))
+    monkeypatch.setattr(linkfs, "is_bond", lambda name: name == "bond0")
+    monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
     monkeypatch.setenv("CONNECTION_UUID", "11111111-1111-1111-1111-111111111111")
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-    assert nm.main() == 0
+    assert dispatcher.main() == 0
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("bondhook: bond0: system D-Bus unavailable") and line.endswith("MAC left unchanged")
 

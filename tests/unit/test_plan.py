@@ -1,8 +1,9 @@
 import logging
 
 from bondhook.mac import Mac
+from bondhook.names import name_order
 from bondhook.options import AUTO, OFF, Choice
-from bondhook.plan import ADDR_RANDOM, ADDR_SET, Request, decide, describe, name_order
+from bondhook.plan import ADDR_RANDOM, ADDR_SET, Hold, Request, decide, describe
 
 from .facts import HASHED, LOCAL, A, B, bond, facts, nic
 
@@ -111,9 +112,13 @@ def test_opt_out_does_nothing_and_says_nothing():
     assert decide(Request("bond0", OFF, ("eth0",)), facts(bond(), nic("eth0", 2, A))).messages == ()
 
 
-def test_hwaddress_wins():
-    plan = decide(Request("bond0", AUTO, ("eth0",), hwaddress="02:00:00:00:00:01"), facts(nic("eth0", 2, A)))
-    assert plan.action == "none" and "both hwaddress and bond-derive-mac are set" in texts(plan, logging.ERROR)[0]
+def test_a_persons_hold_wins():
+    hold = Hold("both hwaddress and bond-derive-mac are set", "remove one of them from its stanza")
+    plan = decide(Request("bond0", AUTO, ("eth0",), hold), facts(nic("eth0", 2, A)))
+    assert plan.action == "none"
+    assert texts(plan, logging.ERROR) == [
+        "bond0: both hwaddress and bond-derive-mac are set; MAC left to the kernel; remove one of them from its stanza"
+    ]
 
 
 def test_not_a_bond_and_missing_bond_for_cli():
