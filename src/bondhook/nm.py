@@ -1,8 +1,9 @@
 """The NetworkManager edge: bond profiles over D-Bus (dbus-next, system bus), written with
-Settings.Connection.Update2; `python3 -m bondhook.nm IFACE ACTION` is the dispatcher entry.
+Settings.Connection.Update2.
 
 Low-level messages rather than introspected proxies: one call per profile read or written,
-no Introspect round trips, and the same code on dbus-next 0.2.3 and newer.
+no Introspect round trips, and the same code on dbus-next 0.2.3 and newer. One D-Bus session
+per command, bounded as a whole by the process's time budget (`deadline`).
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
-import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from bondhook import logsetup, netlink
-from bondhook.nmprofile import BOND, Profile, ProfilePlan, decide_profile, profile_from_settings
-from bondhook.options import is_ifname
+from bondhook import deadline, logsetup
+from bondhook.errors import OutsideError
+from bondhook.nmprofile import BOND, Profile, ProfilePlan, decide_profile, profile_from_settings, release_plan
 from bondhook.plan import Facts
 
 log = logging.getLogger("bondhook")
@@ -27,24 +26,30 @@ NM = "org.freedesktop.NetworkManager"
 SETTINGS_PATH = "/org/freedesktop/NetworkManager/Settings"
 SETTINGS_IFACE = f"{NM}.Settings"
 CONNECTION_IFACE = f"{NM}.Settings.Connection"
+PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 UPDATE2_TO_DISK = 0x1
-# Bounded: a dispatcher script NM waits for must give up quickly when D-Bus or NM does not answer.
-# Per call, not per session: nm-sync over many profiles makes many calls that each answer quickly.
-TIMEOUT_SECONDS = 10.0
-_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket"
+# A profile removed between ListConnections and GetSettings answers with one of these: skip it.
+GONE = ("UnknownObject", "UnknownMethod", "InvalidConnection")
+VERSION_MISMATCH = "VersionIdMismatch"  # Update2's version-id guard (NetworkManager 1.44 and newer)
+WRITE_ATTEMPTS = 2
 
 Raw = dict[str, dict[str, Any]]
 
-
 _calls = 0  # D-Bus calls this process made: `nm-sync -v` reports it, so its cost stays O(profiles)
+_waiting = "the system bus"  # what the session waits for now: the line said when the budget runs out
 
 
 def calls_made() -> int:
     return _calls
 
 
-class NMError(Exception):
+class NMError(OutsideError):
     """D-Bus or NetworkManager is unavailable or refused a call; str() says which."""
+
+    def __init__(self, text: str, error_name: str = "") -> None:
+        super().__init__(text)
+        self.error_name = error_name
 
 
 async def _call(
@@ -52,82 +57,146 @@ async def _call(
 ) -> Any:
     from dbus_next import Message, MessageType
 
-    global _calls
+    global _calls, _waiting
     _calls += 1
+    _waiting = f"NetworkManager's answer to {member}"
     message = Message(
         destination=NM, path=path, interface=interface, member=member, signature=signature, body=body or []
     )
-    reply = await asyncio.wait_for(bus.call(message), TIMEOUT_SECONDS)
+    reply = await bus.call(message)
     if reply.message_type == MessageType.ERROR:
-        raise NMError(f"{member} failed: {reply.error_name}: {reply.body[0] if reply.body else ''}")
+        detail = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
+        raise NMError(f"{member} failed: {reply.error_name}: {detail}", reply.error_name or "")
     return reply.body
+
+
+def _gone(exc: NMError) -> bool:
+    return exc.error_name.rsplit(".", 1)[-1] in GONE
 
 
 def _unwrap(raw: Raw) -> dict[str, dict[str, Any]]:
     return {section: {key: variant.value for key, variant in props.items()} for section, props in raw.items()}
 
 
+async def _settings(bus: Any, path: str) -> Raw | None:
+    """One profile's settings; None when it was removed meanwhile."""
+    try:
+        [raw] = await _call(bus, path, CONNECTION_IFACE, "GetSettings")
+    except NMError as exc:
+        if _gone(exc):
+            return None
+        raise
+    return raw  # type: ignore[no-any-return]
+
+
 async def _load(bus: Any) -> list[tuple[Profile, Raw]]:
     [paths] = await _call(bus, SETTINGS_PATH, SETTINGS_IFACE, "ListConnections")
-    replies = await asyncio.gather(*(_call(bus, path, CONNECTION_IFACE, "GetSettings") for path in paths))
-    return [(profile_from_settings(_unwrap(raw), path), raw) for path, [raw] in zip(paths, replies, strict=True)]
+    replies = await asyncio.gather(*(_settings(bus, path) for path in paths))
+    return [(profile_from_settings(_unwrap(raw), path), raw) for path, raw in zip(paths, replies, strict=True) if raw]
 
 
-async def _write(bus: Any, plan: ProfilePlan, raw: Raw) -> None:
-    """Write the derived MAC and bondhook's user data into the profile, persisted to disk."""
+async def _version_id(bus: Any, path: str) -> int | None:
+    """The profile's VersionId (NetworkManager 1.44 and newer bump it on every change); None
+    where NetworkManager does not offer one (bookworm's 1.42)."""
+    try:
+        [variant] = await _call(bus, path, PROPERTIES_IFACE, "Get", "ss", [CONNECTION_IFACE, "VersionId"])
+    except NMError as exc:
+        if _gone(exc) or "InvalidArgs" in exc.error_name or "UnknownProperty" in exc.error_name:
+            return None
+        raise
+    return int(variant.value)
+
+
+async def _update(bus: Any, path: str, raw: Raw, plan: ProfilePlan, version: int | None) -> None:
+    """Write bondhook's part into `raw` (the profile as just re-read) and persist it to disk;
+    with a version id, NetworkManager refuses the write if anything changed since."""
     from dbus_next import Variant
 
-    assert plan.write is not None and plan.link_mac is not None
+    assert plan.write is not None
     settings = {section: dict(props) for section, props in raw.items()}
     wired = settings.setdefault("802-3-ethernet", {})
     wired.pop("cloned-mac-address", None)
-    wired["assigned-mac-address"] = Variant("s", str(plan.link_mac))
-    settings["user"] = {"data": Variant("a{ss}", dict(plan.write))}
-    await _call(bus, plan.profile.path, CONNECTION_IFACE, "Update2", "a{sa{sv}}ua{sv}", [settings, UPDATE2_TO_DISK, {}])
+    wired.pop("assigned-mac-address", None)
+    if plan.cloned_mac:
+        wired["assigned-mac-address"] = Variant("s", plan.cloned_mac)
+    settings.pop("user", None)
+    if plan.write:
+        settings["user"] = {"data": Variant("a{ss}", dict(plan.write))}
+    args = {"version-id": Variant("t", version)} if version is not None else {}
+    await _call(bus, path, CONNECTION_IFACE, "Update2", "a{sa{sv}}ua{sv}", [settings, UPDATE2_TO_DISK, args])
 
 
-SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket"
+Decide = Callable[[Profile], "ProfilePlan | None"]
+
+
+async def _write(bus: Any, path: str, decide: Decide) -> ProfilePlan | None:
+    """Re-read the profile right before writing it and decide again on what was read, so that a
+    person's edit made meanwhile is never reverted. NetworkManager 1.44+ then refuses the write
+    if the profile changed after that read (version-id): read, decide and write once more.
+    On 1.42 the window left is one D-Bus round trip. None when the profile vanished."""
+    for _ in range(WRITE_ATTEMPTS):
+        version = await _version_id(bus, path)
+        raw = await _settings(bus, path)
+        if raw is None:
+            return None
+        plan = decide(profile_from_settings(_unwrap(raw), path))
+        if plan is None or plan.write is None:
+            return plan
+        try:
+            await _update(bus, path, raw, plan, version)
+            return plan
+        except NMError as exc:
+            if _gone(exc):
+                return None
+            if not exc.error_name.endswith(VERSION_MISMATCH):
+                raise
+    raise NMError(f"profile at {path} kept changing while bondhook wrote it; left as it is; run bondhook nm-sync")
+
+
+def _redecide(others: list[Profile], facts: Facts) -> Decide:
+    """The decision for a bond profile re-read right before its write, among the others."""
+    return lambda fresh: decide_profile(fresh, [*others, fresh], facts)
+
+
+def _bus_address() -> str | None:
+    """The system bus: DBUS_SYSTEM_BUS_ADDRESS for a person's command (the D-Bus convention);
+    the hooks run with a minimal environment, so for them it is always the default socket."""
+    return os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
 
 
 def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
-    async def session() -> T:
-        from dbus_next import BusType
-        from dbus_next.aio import MessageBus
+    """Run `work` in one D-Bus session, bounded by what is left of the process's budget."""
+    address = _bus_address()
+    if address is None and not os.path.exists(SYSTEM_BUS_SOCKET):
+        raise NMError(f"system D-Bus unavailable: no {SYSTEM_BUS_SOCKET}")  # without importing dbus-next
+    try:
+        with deadline.paused():
+            from dbus_next import BusType
+            from dbus_next.aio import MessageBus
+            from dbus_next.errors import AuthError
+    except ImportError as exc:
+        raise NMError(f"dbus-next is not importable ({exc}); install python3-dbus-next") from exc
 
-        bus = await asyncio.wait_for(MessageBus(bus_type=BusType.SYSTEM).connect(), TIMEOUT_SECONDS)
+    async def session() -> T:
+        global _waiting
+        _waiting = "the system bus"
+        bus = await MessageBus(bus_address=address, bus_type=BusType.SYSTEM).connect()
         try:
             return await work(bus)
         finally:
             bus.disconnect()
 
-    if "DBUS_SYSTEM_BUS_ADDRESS" not in os.environ and not os.path.exists(SYSTEM_BUS_SOCKET):
-        raise NMError(f"system D-Bus unavailable: no {SYSTEM_BUS_SOCKET}")  # without importing dbus-next
+    budget = deadline.remaining("the system bus")
     try:
-        return asyncio.run(session())
-    except ImportError as exc:
-        raise NMError(f"dbus-next is not importable ({exc}); install python3-dbus-next") from exc
+        return asyncio.run(asyncio.wait_for(session(), budget))
     except TimeoutError as exc:
-        raise NMError(f"a D-Bus call got no answer within {TIMEOUT_SECONDS:.0f} s") from exc
-    except OSError as exc:
-        raise NMError(f"system D-Bus unavailable: {exc}") from exc
-
-
-def is_bond_profile(uuid: str) -> bool:
-    """Two D-Bus calls: enough to let every non-bond activation go without loading pyroute2."""
-
-    async def work(bus: Any) -> bool:
-        try:
-            [path] = await _call(bus, SETTINGS_PATH, SETTINGS_IFACE, "GetConnectionByUuid", "s", [uuid])
-        except NMError:
-            return False
-        [raw] = await _call(bus, path, CONNECTION_IFACE, "GetSettings")
-        return profile_from_settings(_unwrap(raw)).type == BOND
-
-    return _on_bus(work)
+        raise deadline.Expired(f"gave up after {deadline.budget():.0f} s waiting for {_waiting}") from exc
+    except (OSError, EOFError, ValueError, TypeError, AuthError) as exc:
+        raise NMError(f"system D-Bus unavailable: {type(exc).__name__}: {exc}") from exc
 
 
 def profiles() -> list[Profile]:
-    """Every NM profile, read-only (for status)."""
+    """Every NM profile, read-only (for status and apply)."""
 
     async def work(bus: Any) -> list[Profile]:
         return [profile for profile, _ in await _load(bus)]
@@ -142,13 +211,32 @@ def sync(facts: Facts, dry_run: bool = False, only_uuid: str | None = None) -> l
         loaded = await _load(bus)
         everyone = [profile for profile, _ in loaded]
         plans = []
-        for profile, raw in loaded:
+        for profile, _ in loaded:
             if profile.type != BOND or (only_uuid and profile.uuid != only_uuid):
                 continue
-            plan = decide_profile(profile, everyone, facts)
-            if plan.write is not None and not dry_run:
-                await _write(bus, plan, raw)
-            plans.append(plan)
+            plan: ProfilePlan | None = decide_profile(profile, everyone, facts)
+            if plan is not None and plan.write is not None and not dry_run:
+                plan = await _write(
+                    bus, profile.path, _redecide([p for p in everyone if p.path != profile.path], facts)
+                )
+            if plan is not None:
+                plans.append(plan)
+        return plans
+
+    return _on_bus(work)
+
+
+def release(dry_run: bool = False) -> list[ProfilePlan]:
+    """Take out of every profile what bondhook wrote in it (nmprofile.release_plan)."""
+
+    async def work(bus: Any) -> list[ProfilePlan]:
+        plans = []
+        for profile, _ in await _load(bus):
+            plan = release_plan(profile)
+            if plan is not None and not dry_run:
+                plan = await _write(bus, profile.path, release_plan)
+            if plan is not None:
+                plans.append(plan)
         return plans
 
     return _on_bus(work)
@@ -157,43 +245,3 @@ def sync(facts: Facts, dry_run: bool = False, only_uuid: str | None = None) -> l
 def log_plans(plans: Sequence[ProfilePlan], dry_run: bool = False) -> None:
     for plan in plans:
         logsetup.emit(plan.messages, dry_run=dry_run and plan.write is not None)
-
-
-def dispatch(argv: Sequence[str], env: Mapping[str, str]) -> None:
-    """pre-up of a bond: make the profile carry the derived MAC, and the device too, now.
-
-    NetworkManager 1.42 does not always apply a profile's cloned MAC (a bond brought up through a
-    port profile takes the port's MAC), and a profile written now only helps the next
-    activation: so the device's address is set here as well, before NM reports the bond up.
-    """
-    iface, action = [*argv, "", ""][:2]
-    uuid = env.get("CONNECTION_UUID", "")
-    if action != "pre-up" or not is_ifname(iface) or not _UUID_RE.match(uuid) or not is_bond_profile(uuid):
-        return
-    facts = netlink.read_facts()
-    link = facts.get(iface)
-    if link is None or link.kind != BOND:
-        return
-    plans = sync(facts, only_uuid=uuid)
-    log_plans(plans)
-    for plan in plans:
-        if plan.link_mac is not None and link.address != plan.link_mac:
-            netlink.set_address(iface, plan.link_mac)
-            log.info("%s: device MAC changed from %s to %s for this activation", iface, link.address, plan.link_mac)
-
-
-def main() -> int:
-    """Never fails an activation: problems are one line each, the exit status is always 0."""
-    logsetup.setup(syslog=True)
-    iface = sys.argv[1] if len(sys.argv) > 1 and is_ifname(sys.argv[1]) else "?"
-    try:
-        dispatch(sys.argv[1:], os.environ)
-    except (NMError, netlink.KernelError) as exc:
-        log.error("%s: %s; MAC left unchanged", iface, exc)
-    except Exception as exc:  # noqa: BLE001 - networking comes first; the line says what broke
-        log.error("%s: internal error %s: %s; MAC left unchanged; please report it", iface, type(exc).__name__, exc)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
