@@ -1,0 +1,101 @@
+"""NetworkManager's pre-up of a bond: `python3 -I -m bondhook.dispatcher IFACE ACTION`, run by
+the pre-up.d script with the activation's CONNECTION_UUID and CONNECTION_FILENAME.
+
+NetworkManager's dispatcher runs one request at a time for the whole host, so every moment spent
+here delays every other device's events. Two paths:
+- steady state, every activation after the first: NetworkManager's files and sysfs show that the
+  profile records the derived MAC (`steady`) and the device carries it: exit, having imported
+  nothing heavier than `os`, logged nothing, asked nobody;
+- otherwise: the full decision. If the profile needs no write, only the device's address is set
+  (NetworkManager 1.42 does not apply a bond's cloned MAC when the bond is brought up through a
+  port profile); else the profiles are read and the bond's written over D-Bus (`nm.sync`), and
+  the device set for this activation.
+The heavy modules (logging, the value types, asyncio and dbus-next) load only on the second path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from bondhook import keyfile, linkfs, steady
+from bondhook.names import is_ifname
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_uuid(text: str) -> bool:
+    """8-4-4-4-12 hex digits, in full."""
+    parts = text.split("-")
+    return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(_HEX.issuperset(part) for part in parts)
+
+
+def steady_target(uuid: str, iface: str, filename: str) -> str | None:
+    """The MAC the bond must carry when its profile needs no write, from the files; None when
+    the files leave any doubt."""
+    dirs = keyfile.KEYFILE_DIRS
+    if os.path.dirname(filename) not in dirs or not filename.endswith(keyfile.SUFFIX):
+        return None
+    try:
+        profiles = keyfile.load(dirs)
+    except keyfile.Doubt:
+        return None
+    return steady.target(uuid, iface, filename, profiles, linkfs)
+
+
+def _set_device(iface: str, mac: str) -> None:
+    """This activation's device carries the profile's MAC now, read back before it is said."""
+    import logging
+
+    was = linkfs.address(iface)
+    if was != mac:
+        linkfs.set_address(iface, mac)
+        logging.getLogger("bondhook").info("%s: device MAC changed from %s to %s for this activation", iface, was, mac)
+
+
+def _full(iface: str, uuid: str, known: str | None) -> None:
+    """Everything but the silent steady state, with logging and the budget set up."""
+    import logging
+
+    from bondhook.text import shown
+
+    log = logging.getLogger("bondhook")
+    if not is_ifname(iface) or not _is_uuid(uuid):
+        text = "interface %s, CONNECTION_UUID %s: not what NetworkManager passes; nothing done"
+        log.error(text, shown(iface), shown(uuid))
+        return
+    if not linkfs.is_bond(iface):
+        return
+    if known is not None:
+        _set_device(iface, known)
+        return
+    from bondhook import nm
+
+    plans = nm.sync(linkfs.read_facts(), only_uuid=uuid)
+    nm.log_plans(plans)
+    if not plans:
+        log.error("%s: NetworkManager has no bond profile with UUID %s; MAC left unchanged", iface, uuid)
+    for plan in plans:
+        if plan.link_mac is not None:
+            _set_device(iface, str(plan.link_mac))
+
+
+def main() -> int:
+    """Never fails an activation: problems are one line each, the exit status is always 0."""
+    iface, action = [*sys.argv[1:], "", ""][:2]
+    if action != "pre-up":
+        return 0
+    uuid = os.environ.get("CONNECTION_UUID", "")
+    known = None
+    if is_ifname(iface) and _is_uuid(uuid):
+        known = steady_target(uuid, iface, os.environ.get("CONNECTION_FILENAME", ""))
+        if known is not None and linkfs.address(iface) == known:
+            return 0  # the steady state
+    from bondhook import hookmain
+    from bondhook.text import shown
+
+    return hookmain.run(iface if is_ifname(iface) else shown(iface), lambda: _full(iface, uuid, known))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
