@@ -22,6 +22,8 @@ def found(lab_out):
 
 def test_without_bondhook_the_clones_collide_and_traffic_breaks(found):
     one, two = (found[h] for h in demo.HOSTS)
+    # udev's hashed MAC was on each bond before ifup: waited for, not hoped for
+    assert one["persistent.udev_assign"] == two["persistent.udev_assign"] == "3"
     assert one["persistent.mac"] == two["persistent.mac"]
     verdicts = [demo.ping_verdict(found[h], "persistent") for h in demo.HOSTS]
     assert all(v.startswith("FAILS") or v == "only itself answers" for v in verdicts), verdicts

@@ -112,3 +112,44 @@ def test_apply_by_hand(guest):
     assert guest.log("apply-bad.txt").count("\n") == 1
     after = {b["bond"]: b for b in json.loads(guest.log("status-after.json"))}
     assert after["bond1"]["matches"]
+
+
+def test_a_bad_name_in_bond_slaves_is_one_line_naming_it(guest):
+    assert guest["badslaves.bondhook_lines"] == "1" and guest["badslaves.mac"] != DERIVED_A
+    assert "bond-slaves names '$(reboot)', which is not an interface name; fix the stanza" in guest.log(
+        "badslaves.ifup"
+    )
+
+
+def test_a_mac_the_kernel_does_not_keep_is_said_never_claimed(guest):
+    """fail_over_mac active: the bonding driver accepts the change and keeps the old MAC."""
+    text = guest.log("kept.ifup")
+    assert guest["kept.before"] == A and guest["kept.mac"] != DERIVED_A  # it follows the active port
+    assert f"could not apply the derived MAC: the kernel kept {A} instead of {DERIVED_A}" in text
+    assert "fail_over_mac is active" in text
+    assert "changed from" not in text and "created with" not in text
+    assert guest["kept.bondhook_lines"] == "1" and guest["kept.tracebacks"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("case", "text"),
+    [
+        ("no_modprobe", "bond0: could not apply the derived MAC: modprobe not found; install kmod; MAC left as it was"),
+        ("no_ifquery", "bond0: ifquery not found; install ifupdown; MAC left unchanged"),
+    ],
+)
+def test_a_missing_tool_is_named_with_its_package(guest, case, text):
+    assert text in guest.log(f"{case}.ifup")
+    assert guest[f"{case}.bondhook_lines"] == "1" and guest[f"{case}.tracebacks"] == "0"
+
+
+def test_a_hung_syslog_daemon_does_not_hold_up_ifup(guest):
+    """Its queue full, it reads nothing: the hook's lines are dropped there, kept on stderr."""
+    assert guest["hung_syslog.rc"] == "0" and guest["hung_syslog.mac"] == DERIVED_A
+    assert int(guest["hung_syslog.ms"]) < 60_000  # under TCG; natively well under a second
+    assert "bond0: created with MAC 02:54:00:c8:76:09" in guest.log("hung_syslog.ifup")
+
+
+def test_ifup_from_a_directory_holding_a_package_named_bondhook_runs_the_real_one(guest):
+    assert guest["trojan.pwned"] == "no"
+    assert guest["trojan.mac"] == DERIVED_A

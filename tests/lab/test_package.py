@@ -77,3 +77,21 @@ def test_purge_removes_every_file_and_leaves_config(guest):
 def test_ifup_still_works_after_purge(guest):
     assert guest["after.rc"] == "0" and guest["after.bondhook_lines"] == "0"
     assert guest["after.mac"] == A  # ifenslave's .link: back to the kernel's behaviour
+
+
+def test_the_installed_hook_ignores_the_callers_directory(guest):
+    assert guest["trojan.pwned"] == "no" and guest["trojan.mac"] == "02:54:00:c8:76:09"
+
+
+def test_the_postinst_in_a_chroot_leaves_networkmanager_alone(guest):
+    assert guest["chroot.rc"] == "0" and guest["chroot.untouched"] == "yes"
+    assert "in a chroot: NetworkManager profiles not written" in guest.log("postinst-chroot.txt")
+
+
+def test_apt_remove_releases_what_bondhook_wrote_and_the_hooks_go_quiet(guest):
+    assert guest["remove.rc"] == "0", guest.log("remove.txt")
+    assert (guest["remove.bond2_mac"], guest["remove.bond2_owned"], guest["remove.bond2_source"]) == ("", "", "")
+    assert guest["remove.bond6_untouched"] == "yes"  # a person's cloned MAC
+    assert guest["remove.hook_left"] == "yes"  # a conffile, until purge
+    assert guest["removed.rc"] == "0" and guest["removed.bondhook_lines"] == "0" and guest["removed.tracebacks"] == "0"
+    assert guest["removed.mac"] == A

@@ -84,7 +84,7 @@ def command(
     nics = " ".join(
         f"-netdev hubport,id=p{i},hubid=0 -device virtio-net-pci,netdev=p{i},mac={mac}" for i, mac in enumerate(macs)
     )
-    settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), "BONDHOOK_PYTHON": "/usr/bin/python3", **(env or {})}
+    settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), **(env or {})}
     exports = " ".join(f"{key}={value}" for key, value in settings.items())
     return [
         "vng", "--run", str(kernel()), "--disable-kvm", "--force-9p", "--disable-microvm", "--memory", "1G",

@@ -49,11 +49,14 @@ act() { # name: bring bond0 up, exchange MACs, ping the peer, record it all
 }
 
 # Act 1a: the reporter's machines: no ifenslave .link, so udev's persistent policy hashes the
-# machine-id into the bond's MAC (the bond made at module load, as at boot).
+# machine-id into the bond's MAC. Whether udev or the first port gets there first is a race
+# (systemd's modprobe.d makes no bond0 at module load, so ifenslave creates it and enslaves at
+# once); the report's outcome is udev's, so the bond is made first and udev's MAC waited for.
 mask_bonding_link
 stanza ""
 modprobe bonding
-udevadm settle
+ip link add bond0 type bond
+wait_udev_mac persistent bond0
 act persistent
 
 # Act 1b: Debian's ifenslave .link (MACAddressPolicy=none): the bond takes its first port's MAC.

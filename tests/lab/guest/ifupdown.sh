@@ -101,6 +101,62 @@ for case in "badvalue:bond-derive-mac maybe so" "badport:bond-derive-mac eno9" "
 	record "$name.up" "$(cat /sys/class/net/bond0/operstate 2>/dev/null)"
 done
 
+step "bad input: a name in bond-slaves that is no interface name"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+sed -i "s/bond-slaves $A $B/bond-slaves $A \$(reboot)/" /etc/network/interfaces
+ifup_and_record badslaves bond0
+record badslaves.mac "$(mac_of bond0)"
+
+step "fail_over_mac active: the kernel accepts the new MAC and keeps the old one"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+modprobe bonding max_bonds=0
+ip link add bond0 type bond mode active-backup fail_over_mac active
+ip link set "$A" master bond0
+ip link set bond0 up
+record kept.before "$(mac_of bond0)"
+ifup_and_record kept bond0
+record kept.mac "$(mac_of bond0)"
+
+step "faults: modprobe and ifquery missing, a syslog daemon that hangs"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+modprobe=$(command -v modprobe)
+mv "$modprobe" "$modprobe.hidden"
+ifup_and_record no_modprobe bond0
+mv "$modprobe.hidden" "$modprobe"
+reset_net "$A" "$B" "$C"
+cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+iface $A inet manual
+	bond-master bond0
+
+iface bond0 inet manual
+	bond-mode active-backup
+	bond-slaves none
+	bond-derive-mac yes
+EOT
+ifquery=$(command -v ifquery)
+mv "$ifquery" "$ifquery.hidden"
+ifup_and_record no_ifquery bond0
+mv "$ifquery.hidden" "$ifquery"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+hang_syslog
+ifup_and_record hung_syslog bond0
+record hung_syslog.mac "$(mac_of bond0)"
+unhang_syslog
+pkill -x syslogd
+rm -f /dev/log
+
+step "ifup typed in a directory someone else can write to (issue 9, item 1)"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+ifup_from_a_trojan_directory
+
 step "bond-derive-mac-scheme ul-bit on a NIC with a vendor (globally administered) MAC"
 reset_net "$A" "$B" "$C" "$D"
 bond_stanza active-backup "$D $A" "bond-derive-mac yes

@@ -1,6 +1,6 @@
 # Helpers for lab scenarios; sourced by the guest scripts, which run as root inside the qemu guest.
-# The host passes LAB_OUT (a --rwdir shared with the host), BONDHOOK_ROOT (the repo) and
-# BONDHOOK_PYTHON (the interpreter for CLI calls).
+# The host passes LAB_OUT (a --rwdir shared with the host) and BONDHOOK_ROOT (the repo); every
+# bondhook run in the guest uses Debian's /usr/bin/python3 and its libraries.
 set -u
 OUT=${LAB_OUT:?}
 RESULTS=$OUT/results.txt
@@ -21,8 +21,15 @@ nic() {
 mac_of() { cat "/sys/class/net/$1/address" 2>/dev/null || echo absent; }
 assign_of() { cat "/sys/class/net/$1/addr_assign_type" 2>/dev/null || echo absent; }
 
-install_bondhook() {
+# bondhook from the work tree for /usr/bin/python3 (a .pth: the hooks' `python3 -I` reads it) and
+# a /usr/bin/bondhook, which the hooks require as the package's program.
+install_bondhook_program() {
 	echo "$BONDHOOK_ROOT/src" >/usr/lib/python3/dist-packages/bondhook-lab.pth
+	printf '#!/bin/sh\nexec /usr/bin/python3 -I -m bondhook "$@"\n' >/usr/bin/bondhook
+	chmod 755 /usr/bin/bondhook
+}
+install_bondhook() {
+	install_bondhook_program
 	install -m 755 "$BONDHOOK_ROOT/if-up.d/bondhook" /etc/network/if-pre-up.d/bondhook
 }
 uninstall_bondhook() { rm -f /etc/network/if-pre-up.d/bondhook; }
@@ -40,7 +47,7 @@ iface bond0 inet manual
 ${4:-}
 EOT
 }
-bondhook() { PYTHONPATH="$BONDHOOK_ROOT/src" "$BONDHOOK_PYTHON" -m bondhook "$@"; }
+bondhook() { PYTHONPATH="$BONDHOOK_ROOT/src" /usr/bin/python3 -m bondhook "$@"; }
 
 # Without ifenslave's 98-net-bonding.link, udev's 99-default.link (MACAddressPolicy=persistent)
 # hashes /etc/machine-id and the bond's name into its MAC: the reporter's machines.
@@ -62,14 +69,51 @@ reset_net() {
 	for port in "$@"; do ip link set "$port" down; done
 }
 
-# Run `ifup ARGS`, keep its output in $OUT/NAME.ifup, and record rc, bondhook lines and MACs.
+# Run `ifup ARGS`, keep its output in $OUT/NAME.ifup, and record rc, wall time, bondhook lines.
 ifup_and_record() {
 	name=$1; shift
+	start=$(date +%s%N)
 	ifup "$@" >"$OUT/$name.ifup" 2>&1
 	record "$name.rc" "$?"
+	record "$name.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
 	udevadm settle
 	record "$name.bondhook_lines" "$(grep -c '^bondhook:' "$OUT/$name.ifup")"
+	record "$name.tracebacks" "$(grep -c 'Traceback' "$OUT/$name.ifup")"
 }
+
+# `ifup bond0` typed in a directory that holds a package named bondhook, with PYTHONPATH on it:
+# records trojan.pwned (whether its code ran) and trojan.mac.
+ifup_from_a_trojan_directory() {
+	mkdir -p /tmp/trojan/bondhook
+	echo 'open("/tmp/PWNED", "w").close()' >/tmp/trojan/bondhook/__init__.py
+	: >/tmp/trojan/bondhook/ifupdown.py
+	(cd /tmp/trojan && PYTHONPATH=/tmp/trojan ifup bond0 >"$OUT/trojan.ifup" 2>&1)
+	record trojan.pwned "$([ -e /tmp/PWNED ] && echo yes || echo no)"
+	record trojan.mac "$(mac_of bond0)"
+}
+
+# udev applies its MACAddressPolicy on the bond's add event; `udevadm settle` can return before
+# udevd has even received that event. Wait (bounded) for the outcome itself: the address set
+# from userspace (addr_assign_type 3). Records NAME.udev_assign: 3 when udev got there.
+wait_udev_mac() {
+	for _ in $(seq 100); do [ "$(assign_of "$2")" = 3 ] && break; sleep 0.1; done
+	record "$1.udev_assign" "$(assign_of "$2")"
+}
+
+# A syslog daemon that hangs: it holds /dev/log but reads nothing, and its queue is full.
+hang_syslog() {
+	[ -S /dev/log ] || busybox syslogd -O "$OUT/syslog.log"
+	sleep 0.5
+	pkill -STOP -x syslogd
+	/usr/bin/python3 -I -c '
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect("/dev/log"); s.setblocking(False)
+try:
+    while True: s.send(b"<14>lab: filling the queue")
+except BlockingIOError:
+    pass'
+}
+unhang_syslog() { pkill -CONT -x syslogd; }
 
 # NetworkManager on a real system bus, keyfile profiles, no auto-made "Wired connection N".
 KEYFILES=/etc/NetworkManager/system-connections
@@ -87,7 +131,7 @@ stop_nm() {
 	for _ in $(seq 60); do pgrep -x NetworkManager >/dev/null || return; sleep 0.5; done
 }
 install_bondhook_nm() {
-	echo "$BONDHOOK_ROOT/src" >/usr/lib/python3/dist-packages/bondhook-lab.pth
+	install_bondhook_program
 	mkdir -p /etc/NetworkManager/dispatcher.d/pre-up.d
 	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/pre-up.d/90-bondhook" \
 		/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook
@@ -99,6 +143,18 @@ wait_active() {
 		sleep 0.5
 	done
 	echo "$1 did not activate" >&2
+}
+# Run bondhook's pre-up script by hand as NetworkManager's dispatcher does for profile PROFILE on
+# device DEV (its UUID and keyfile in the environment); record NAME.rc, NAME.ms and NAME.lines
+# (stderr lines), keep stderr in $OUT/NAME.err.
+dispatch_by_hand() { # name dev profile
+	uuid=$(keyfile_value "$KEYFILES/$3.nmconnection" connection uuid)
+	start=$(date +%s%N)
+	env CONNECTION_UUID="$uuid" CONNECTION_FILENAME="$KEYFILES/$3.nmconnection" \
+		sh /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook "$2" pre-up 2>"$OUT/$1.err"
+	record "$1.rc" "$?"
+	record "$1.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
+	record "$1.lines" "$(wc -l <"$OUT/$1.err")"
 }
 keyfile_value() { # file section key
 	awk -F= -v s="[$2]" -v k="$3" '$0==s{in_s=1;next} /^\[/{in_s=0} in_s && $1==k{print substr($0, length(k)+2)}' "$1"

@@ -55,6 +55,47 @@ record nm.mac "$(mac_of bond1)"
 record nm.keyfile_owned "$(keyfile_value $KEYFILES/bond1.nmconnection user bondhook.mac)"
 nmcli con down bond1 >/dev/null 2>&1
 stop_nm
+
+step "the installed hook, from a directory someone else can write to (issue 9, item 1)"
+ifup_from_a_trojan_directory
+ifdown bond0 >/dev/null 2>&1
+
+step "the postinst in a chroot (an image being built) leaves the host's NetworkManager alone"
+start_nm
+nmcli con add type bond ifname bond5 con-name bond5 bond.options mode=active-backup \
+	ipv4.method disabled ipv6.method ignore connection.autoconnect no >/dev/null
+nmcli con add type ethernet ifname "$A" con-name bond5-port master bond5 slave-type bond \
+	connection.autoconnect no >/dev/null
+bond5_sum=$(md5sum $KEYFILES/bond5.nmconnection)
+# The image: the root file system with a writable layer of its own (a tmpfs: overlayfs takes no
+# overlay as its upper layer, and /tmp is one here), holding a copy of the postinst.
+mkdir -p /tmp/image /tmp/image-rw
+mount -t tmpfs tmpfs /tmp/image-rw
+mkdir /tmp/image-rw/upper /tmp/image-rw/work
+cp /var/lib/dpkg/info/bondhook.postinst /tmp/image-rw/upper/
+mount -t overlay overlay -o lowerdir=/,upperdir=/tmp/image-rw/upper,workdir=/tmp/image-rw/work /tmp/image
+mount -t proc proc /tmp/image/proc
+mount --bind /run /tmp/image/run # the host's system bus, visible from the image
+chroot /tmp/image /bondhook.postinst configure >"$OUT/postinst-chroot.txt" 2>&1
+record chroot.rc "$?"
+record chroot.untouched "$([ "$(md5sum $KEYFILES/bond5.nmconnection)" = "$bond5_sum" ] && echo yes || echo no)"
+umount /tmp/image/run /tmp/image/proc /tmp/image /tmp/image-rw
+
+step "apt remove (not purge): NM profiles lose what bondhook wrote, the hooks stay and go quiet"
+nmcli con add type bond ifname bond6 con-name bond6 bond.options mode=active-backup \
+	ipv4.method disabled ipv6.method ignore connection.autoconnect no ethernet.cloned-mac-address 02:aa:bb:cc:dd:ee >/dev/null
+bond6_sum=$(md5sum $KEYFILES/bond6.nmconnection)
+apt-get remove -y bondhook >"$OUT/remove.txt" 2>&1
+record remove.rc "$?"
+record remove.bond2_mac "$(keyfile_value $KEYFILES/bond2.nmconnection ethernet cloned-mac-address)"
+record remove.bond2_owned "$(keyfile_value $KEYFILES/bond2.nmconnection user bondhook.mac)"
+record remove.bond2_source "$(keyfile_value $KEYFILES/bond2.nmconnection user bondhook.source)"
+record remove.bond6_untouched "$([ "$(md5sum $KEYFILES/bond6.nmconnection)" = "$bond6_sum" ] && echo yes || echo no)"
+stop_nm
+record remove.hook_left "$([ -x /etc/network/if-pre-up.d/bondhook ] && echo yes || echo no)"
+ifup_and_record removed bond0
+record removed.mac "$(mac_of bond0)"
+ifdown bond0 >/dev/null 2>&1
 keyfile_sum=$(md5sum $KEYFILES/bond1.nmconnection)
 
 step "apt purge"

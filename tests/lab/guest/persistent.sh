@@ -6,7 +6,14 @@
 A=$(nic "$NIC_A")
 B=$(nic "$NIC_B")
 record nics "$A,$B"
-record pyroute2 "$("$BONDHOOK_PYTHON" -c 'from importlib.metadata import version; print(version("pyroute2"))')"
+# The hooks' /usr/bin/python3 creates bonds with pyroute2: Debian's 0.7.2, or, where the host
+# passes PYROUTE2_PYPI (a PyPI pyroute2 package directory), that one, put first on its path.
+if [ -n "${PYROUTE2_PYPI:-}" ]; then
+	mkdir -p /opt/pyroute2-pypi
+	ln -s "$PYROUTE2_PYPI" /opt/pyroute2-pypi/pyroute2
+	echo 'import sys; sys.path.insert(0, "/opt/pyroute2-pypi")' >/usr/lib/python3/dist-packages/00-pyroute2-pypi.pth
+fi
+record pyroute2 "$(/usr/bin/python3 -I -c 'import pyroute2; print(pyroute2.__file__)')"
 
 # Cloned from one image: the same machine-id; udevd restarted so that it reads this one.
 echo "$CLONE_MACHINE_ID" >/etc/machine-id
@@ -62,18 +69,19 @@ echo +bond0 >/sys/class/net/bonding_masters
 echo 6 >/sys/class/net/bond0/bonding/mode
 sleep 1
 # On hardware 1 s is ample for udev to set its hashed MAC; under TCG on a busy host it is not
-# (CI saw the port's MAC here), so wait for udev's queue as well, which is what the 1 s stood for.
-udevadm settle
+# (CI saw the port's MAC here), so wait for udev's outcome, which is what the 1 s stood for.
+wait_udev_mac seq4 bond0
 echo "+$A" >/sys/class/net/bond0/bonding/slaves
 finish seq4
 
 stanza() { bond_stanza active-backup "$A $B" "$1"; }
 
-step "clone, without bondhook: bond0 made at module load (as at boot), then ifup"
+step "clone, without bondhook: bond0 made first, udev's MAC waited for (the report's outcome), then ifup"
 reset_net "$A" "$B"
 stanza ""
 modprobe bonding
-udevadm settle
+ip link add bond0 type bond
+wait_udev_mac without bond0
 ifup_and_record without bond0
 record without.mac "$(mac_of bond0)"
 record without.assign "$(assign_of bond0)"
@@ -83,7 +91,8 @@ reset_net "$A" "$B"
 install_bondhook
 stanza "bond-derive-mac yes"
 modprobe bonding
-udevadm settle
+ip link add bond0 type bond
+wait_udev_mac with bond0
 ifup_and_record with bond0
 record with.mac "$(mac_of bond0)"
 
