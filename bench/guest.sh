@@ -105,7 +105,33 @@ for n in 10 50; do
 	record "nm$n.sync_first" "$(ms_of $PY -m bondhook -v nm-sync)"
 	record "nm$n.written" "$(grep -l 'bondhook.mac=' $KEYFILES/nb*.nmconnection | wc -l)"
 	$PY -m bondhook -v nm-sync --dry-run 2>"$OUT/nm$n-calls.txt"
-	record "nm$n.calls" "$(sed -n 's/.*bond profiles, \([0-9]*\) D-Bus calls/\1/p' "$OUT/nm$n-calls.txt")"
+	record "nm$n.calls" "$(sed -n 's/.*nm-sync: [0-9]* profiles, \([0-9]*\) D-Bus calls/\1/p' "$OUT/nm$n-calls.txt")"
 	paired "nm$n.sync_again" nm_sync import_pyroute2_dbus
 done
+
+step "4. bondhook's NetworkManager pre-up script, as the dispatcher runs it for a bond"
+rm -f $KEYFILES/nb*.nmconnection
+printf '[connection]\nid=bench0\nuuid=%s\ntype=bond\ninterface-name=bench0\nautoconnect=false\n[bond]\nmode=active-backup\n' \
+	"$(cat /proc/sys/kernel/random/uuid)" >$KEYFILES/bench0.nmconnection
+printf '[connection]\nid=bench0-port\nuuid=%s\ntype=ethernet\ninterface-name=%s\nmaster=bench0\nslave-type=bond\nautoconnect=false\n' \
+	"$(cat /proc/sys/kernel/random/uuid)" "$A" >$KEYFILES/bench0-port.nmconnection
+chmod 600 $KEYFILES/*.nmconnection
+cp $KEYFILES/bench0.nmconnection "$OUT/bench0.unsynced"
+nmcli connection reload
+ip link add bench0 type bond
+install_bondhook_nm
+pre_up() {
+	env CONNECTION_UUID="$(keyfile_value $KEYFILES/bench0.nmconnection connection uuid)" \
+		CONNECTION_FILENAME=$KEYFILES/bench0.nmconnection \
+		sh /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook bench0 pre-up
+}
+unsync() { cp "$OUT/bench0.unsynced" $KEYFILES/bench0.nmconnection; nmcli connection load $KEYFILES/bench0.nmconnection; }
+pre_up_first() { unsync >/dev/null 2>&1; ms_of pre_up; }
+python_pass() { $PY -I -c pass; }
+full_imports() { $PY -I -c "import asyncio, logging, dataclasses, dbus_next.aio"; }
+pre_up >/dev/null 2>&1 # the first activation: the profile is written, the device set
+record bench0.mac "$(mac_of bench0)"
+paired dispatch_steady pre_up python_pass
+for _ in $(seq "$RUNS"); do echo "$(pre_up_first) $(ms_of full_imports)"; done >"$OUT/pair"
+record_pairs dispatch_first
 record done 1

@@ -80,6 +80,22 @@ def rows(g: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
                 "<= 1.5x",
             )
         )
+    out += [
+        (
+            "NM pre-up, steady state (profile written, device right)",
+            g["dispatch_steady"],
+            f"python3 -I -c pass {g['dispatch_steady.floor']}",
+            ratio(g["dispatch_steady"], g["dispatch_steady.floor"]),
+            "<= 2x",
+        ),
+        (
+            "NM pre-up, first activation (profile written over D-Bus)",
+            g["dispatch_first"],
+            f"its imports {g['dispatch_first.floor']}",
+            ratio(g["dispatch_first"], g["dispatch_first.floor"]),
+            "(reported)",
+        ),
+    ]
     for n in (10, 50):
         out.append(
             (
