@@ -121,6 +121,11 @@ def test_a_bad_name_in_bond_slaves_is_one_line_naming_it(guest):
     )
 
 
+def test_a_link_named_with_a_non_ascii_digit_breaks_nothing(guest):
+    assert guest["odd_name.rc"] == "0" and guest["odd_name.mac"] == DERIVED_A
+    assert guest["odd_name.tracebacks"] == "0"
+
+
 def test_a_mac_the_kernel_does_not_keep_is_said_never_claimed(guest):
     """fail_over_mac active: the bonding driver accepts the change and keeps the old MAC."""
     text = guest.log("kept.ifup")

@@ -81,6 +81,13 @@ def test_status_text_with_networkmanager_profiles(first):
     assert "run 'bondhook apply bond1'" not in text
 
 
+def test_apply_refuses_a_bond_whose_profile_a_person_set(first):
+    """Issue 9, item 3: apply used to overwrite a cloned MAC a person set."""
+    assert first["apply_held.rc"] == "1" and first["apply_held.mac"] == "02:aa:bb:cc:dd:ee"
+    [line] = first.log("apply-held.txt").splitlines()
+    assert "profile 'bond1' has cloned-mac-address '02:AA:BB:CC:DD:EE' set by a person" in line
+
+
 def test_networkmanager_hands_pre_up_the_profiles_keyfile(first):
     assert first["dispatcher.filename"] == "/etc/NetworkManager/system-connections/bond0.nmconnection"
 

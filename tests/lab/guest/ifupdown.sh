@@ -108,6 +108,14 @@ sed -i "s/bond-slaves $A $B/bond-slaves $A \$(reboot)/" /etc/network/interfaces
 ifup_and_record badslaves bond0
 record badslaves.mac "$(mac_of bond0)"
 
+step "a link named with a non-ASCII digit elsewhere on the host (issue 9, item 8)"
+reset_net "$A" "$B" "$C"
+bond_stanza active-backup "$A $B" "bond-derive-mac yes"
+ip link add "tap1²" type dummy
+ifup_and_record odd_name bond0
+record odd_name.mac "$(mac_of bond0)"
+ip link del "tap1²"
+
 step "fail_over_mac active: the kernel accepts the new MAC and keeps the old one"
 reset_net "$A" "$B" "$C"
 bond_stanza active-backup "$A $B" "bond-derive-mac yes"

@@ -52,6 +52,9 @@ if [ "$LAB_BOOT" = first ]; then
 	bondhook status --json >"$OUT/status.json" 2>"$OUT/status.err"
 	bondhook status >"$OUT/status.txt" 2>&1
 	record status.text_rc "$?"
+	bondhook apply bond1 >"$OUT/apply-held.txt" 2>&1
+	record apply_held.rc "$?"
+	record apply_held.mac "$(mac_of bond1)"
 	bondhook nm-sync --dry-run >"$OUT/nm-sync-dry.txt" 2>&1
 	record dispatcher.filename "$(sed -n 's/^CONNECTION_FILENAME=//p' "$OUT/env-bond0.txt")"
 
