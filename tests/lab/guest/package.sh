@@ -68,18 +68,19 @@ nmcli con add type ethernet ifname "$A" con-name bond5-port master bond5 slave-t
 	connection.autoconnect no >/dev/null
 bond5_sum=$(md5sum $KEYFILES/bond5.nmconnection)
 # The image: the root file system with a writable layer of its own (a tmpfs: overlayfs takes no
-# overlay as its upper layer, and /tmp is one here), holding a copy of the postinst.
+# overlay as its upper layer, and /tmp is one here), with this system's /usr and /var (where the
+# package is installed, for debhelper's part of the postinst), and /run, where the host's system
+# bus is visible from the image.
 mkdir -p /tmp/image /tmp/image-rw
 mount -t tmpfs tmpfs /tmp/image-rw
 mkdir /tmp/image-rw/upper /tmp/image-rw/work
-cp /var/lib/dpkg/info/bondhook.postinst /tmp/image-rw/upper/
 mount -t overlay overlay -o lowerdir=/,upperdir=/tmp/image-rw/upper,workdir=/tmp/image-rw/work /tmp/image
 mount -t proc proc /tmp/image/proc
-mount --bind /run /tmp/image/run # the host's system bus, visible from the image
-chroot /tmp/image /bondhook.postinst configure >"$OUT/postinst-chroot.txt" 2>&1
+for dir in /usr /var /run; do mount --bind $dir /tmp/image$dir; done
+chroot /tmp/image /var/lib/dpkg/info/bondhook.postinst configure >"$OUT/postinst-chroot.txt" 2>&1
 record chroot.rc "$?"
 record chroot.untouched "$([ "$(md5sum $KEYFILES/bond5.nmconnection)" = "$bond5_sum" ] && echo yes || echo no)"
-umount /tmp/image/run /tmp/image/proc /tmp/image /tmp/image-rw
+umount /tmp/image/run /tmp/image/var /tmp/image/usr /tmp/image/proc /tmp/image /tmp/image-rw
 
 step "apt remove (not purge): NM profiles lose what bondhook wrote, the hooks stay and go quiet"
 nmcli con add type bond ifname bond6 con-name bond6 bond.options mode=active-backup \
