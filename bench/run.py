@@ -123,7 +123,7 @@ def import_lines(text: str) -> tuple[list[str], str]:
     total = sum(self_us for self_us, *_ in timed)
     share = (
         f"bondhook's own modules take {own / 1000:.1f} ms of the {total / 1000:.1f} ms the hook spends importing "
-        f"({own / total:.0%}); the rest is pyroute2 and the standard library it loads."
+        f"({own / total:.0%}); the rest is the standard library and the libraries it loads."
         if total
         else ""
     )
