@@ -146,7 +146,7 @@ def main() -> int:
         run = GuestRun(out, results(out), 0.0)
     else:
         out = Path(tempfile.mkdtemp(prefix="bondhook-bench-"))
-        print("bench: booting the lab guest (Debian's kernel, qemu TCG; about 30 min) ...", file=sys.stderr)
+        print("bench: booting the lab guest (Debian's kernel, qemu TCG; about 15 min) ...", file=sys.stderr)
         macs = ["52:54:00:c8:76:09", "52:54:00:c8:76:0a"]
         env = {"BENCH_RUNS": os.environ.get("BENCH_RUNS", "3")}
         run = boot(str(REPO / "bench" / "guest.sh"), macs, out, env, timeout=3 * 3600)
