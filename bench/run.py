@@ -37,77 +37,39 @@ def ratio(a: str, b: str) -> str:
     return f"{int(a) / int(b):.2f}x" if a.isdigit() and b.isdigit() and int(b) else "?"
 
 
-def rows(g: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
+Row = tuple[str, str, str, str, str]
+
+
+def paired(g: dict[str, str], figure: str, key: str, floor: str, target: str) -> Row:
+    """A figure timed alternately with its floor (recorded as `key` and `key.floor`); `floor`
+    names the floor, `{}` standing for its time."""
+    return figure, g[key], floor.format(g[f"{key}.floor"]), ratio(g[key], g[f"{key}.floor"]), target
+
+
+def rows(g: dict[str, str]) -> list[Row]:
     """(figure, value, floor, ratio, target) rows; times are guest medians in ms."""
-    out = [
-        (
-            "hook, stanza not opted in (20 runs)",
-            g["hook_other.x20"],
-            f"/bin/true {g['hook_other.x20.floor']}",
-            ratio(g["hook_other.x20"], g["hook_other.x20.floor"]),
-            "<= 2x",
-        ),
-        (
-            "hook, opted-in bond (keep)",
-            g["hook_bond"],
-            f"import pyroute2 {g['hook_bond.floor']}",
-            ratio(g["hook_bond"], g["hook_bond.floor"]),
-            "<= 1.3x",
-        ),
-        (
-            "bondhook apply bond0 (keep)",
-            g["apply"],
-            f"import pyroute2 {g['apply.floor']}",
-            ratio(g["apply"], g["apply.floor"]),
-            "<= 1.3x",
-        ),
+    return [
+        paired(g, "hook, stanza not opted in (20 runs)", "hook_other.x20", "/bin/true {}", "<= 2x"),
+        paired(g, "hook, opted-in bond (keep)", "hook_bond", "import pyroute2 {}", "<= 1.3x"),
+        paired(g, "bondhook apply bond0 (keep)", "apply", "import pyroute2 {}", "<= 1.3x"),
         ("python3 -c pass", g["python_pass"], "", "", ""),
-        (
-            "ifup bond0, with bondhook",
-            g["ifup_with"],
-            f"without {g['ifup_with.floor']}",
-            ratio(g["ifup_with"], g["ifup_with.floor"]),
-            "(felt)",
+        paired(g, "ifup bond0, with bondhook", "ifup_with", "without {}", "(felt)"),
+        *(
+            paired(g, f"status --json, {n} bonds x 2 ports", f"scale{n}.status",
+                   f"pyroute2 dump {{}} (ip -d -j: {g[f'scale{n}.ip']})", "<= 1.5x")
+            for n in (16, 64, 256)
         ),
-    ]
-    for n in (16, 64, 256):
-        out.append(
-            (
-                f"status --json, {n} bonds x 2 ports",
-                g[f"scale{n}.status"],
-                f"pyroute2 dump {g[f'scale{n}.status.floor']} (ip -d -j: {g[f'scale{n}.ip']})",
-                ratio(g[f"scale{n}.status"], g[f"scale{n}.status.floor"]),
-                "<= 1.5x",
-            )
-        )
-    out += [
-        (
-            "NM pre-up, steady state (profile written, device right)",
-            g["dispatch_steady"],
-            f"python3 -I -c pass {g['dispatch_steady.floor']}",
-            ratio(g["dispatch_steady"], g["dispatch_steady.floor"]),
-            "<= 2x",
+        paired(g, "NM pre-up, steady state (profile written, device right)", "dispatch_steady",
+               "python3 -I -c pass {}", "<= 2x"),
+        paired(g, "NM pre-up, first activation (profile written over D-Bus)", "dispatch_first",
+               "its imports {}", "(reported)"),
+        *(
+            paired(g, f"nm-sync, {n} bond profiles (+{2 * n} ports); first run {g[f'nm{n}.sync_first']}, "
+                   f"wrote {g[f'nm{n}.written']}", f"nm{n}.sync_again", "import pyroute2+dbus {}",
+                   f"{g[f'nm{n}.calls']} D-Bus calls")
+            for n in (10, 50)
         ),
-        (
-            "NM pre-up, first activation (profile written over D-Bus)",
-            g["dispatch_first"],
-            f"its imports {g['dispatch_first.floor']}",
-            ratio(g["dispatch_first"], g["dispatch_first.floor"]),
-            "(reported)",
-        ),
-    ]
-    for n in (10, 50):
-        out.append(
-            (
-                f"nm-sync, {n} bond profiles (+{2 * n} ports); first run {g[f'nm{n}.sync_first']}, "
-                f"wrote {g[f'nm{n}.written']}",
-                g[f"nm{n}.sync_again"],
-                f"import pyroute2+dbus {g[f'nm{n}.sync_again.floor']}",
-                ratio(g[f"nm{n}.sync_again"], g[f"nm{n}.sync_again.floor"]),
-                f"{g[f'nm{n}.calls']} D-Bus calls",
-            )
-        )
-    return out  # fmt: skip
+    ]  # fmt: skip
 
 
 def import_lines(text: str) -> tuple[list[str], str]:
