@@ -32,13 +32,16 @@ lint:
 	sh -n if-up.d/bondhook
 	sh -n NetworkManager/dispatcher.d/pre-up.d/90-bondhook
 
-# Built from a copy of the tracked files, so the work tree stays clean; results in dist/.
+# Source and binary packages, built from a copy of the tracked files so that the work tree stays
+# clean; the upstream tarball is that copy without debian/. Results in dist/.
+UPSTREAM_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version | sed 's/-[^-]*$$//')
 deb:
 	rm -rf build/deb dist
 	mkdir -p build/deb/bondhook dist
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C build/deb/bondhook
-	cd build/deb/bondhook && env PATH=$(DEBIAN_PATH) dpkg-buildpackage -us -uc -b
-	cp build/deb/*.deb build/deb/*.changes build/deb/*.buildinfo dist/
+	tar -C build/deb --exclude=bondhook/debian -czf build/deb/bondhook_$(UPSTREAM_VERSION).orig.tar.gz bondhook
+	cd build/deb/bondhook && env PATH=$(DEBIAN_PATH) dpkg-buildpackage -us -uc
+	cp build/deb/*.deb build/deb/*.dsc build/deb/*.tar.* build/deb/*.changes build/deb/*.buildinfo dist/
 
 setup:
 	bash .ci/setup

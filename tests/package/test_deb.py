@@ -31,14 +31,29 @@ def test_source_control_is_what_debian_python_team_expects():
         assert needed in build_depends
     assert binary["Architecture"] == "all"
     assert "${python3:Depends}" in binary["Depends"]
-    assert (REPO / "debian" / "source" / "format").read_text().strip() == "3.0 (native)"
+    assert (REPO / "debian" / "source" / "format").read_text().strip() == "3.0 (quilt)"
+
+
+def test_the_source_package_is_built_with_a_debian_revision():
+    """A package enters Debian through unstable as upstream version + Debian revision."""
+    dsc = sorted(glob.glob(str(REPO / "dist" / "bondhook_*.dsc")))
+    if not dsc:
+        pytest.fail("no dist/bondhook_*.dsc: run `make deb`")
+    source = deb822.Dsc(Path(dsc[-1]).read_text())
+    assert source["Format"] == "3.0 (quilt)"
+    upstream, _, revision = source["Version"].rpartition("-")
+    assert upstream and revision.isdigit()
+    assert any(name.endswith(".orig.tar.gz") for name in (f["name"] for f in source["Files"]))
 
 
 def test_depends_resolve_to_debian_python_packages(deb):
     control = deb822.Deb822(deb.debcontrol())
     depends = {d.split()[0] for d in control["Depends"].split(", ")}
     assert {"python3-pyroute2", "python3-dbus-next"} <= depends
-    assert "ifenslave" in control["Recommends"] and "network-manager" in control["Suggests"]
+    # Nothing pulls ifupdown (ifenslave depends on it) onto a host that runs NetworkManager only.
+    assert "Recommends" not in control
+    assert {"ifenslave", "network-manager"} <= set(control["Suggests"].split(", "))
+    assert {"ifupdown", "network-manager"} <= set(control["Enhances"].split(", "))
 
 
 def test_every_hook_lands_where_the_docs_say(deb):
@@ -48,6 +63,9 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/etc/network/if-pre-up.d/bondhook",
         "/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
         "/usr/share/man/man8/bondhook.8.gz",
+        "/usr/share/doc/bondhook/README.md.gz",
+        "/usr/share/doc/bondhook/docs/design.md.gz",
+        "/usr/share/doc/bondhook/docs/reliability.md.gz",
         "/usr/lib/python3/dist-packages/bondhook/ifupdown.py",
         "/usr/lib/python3/dist-packages/bondhook/nm.py",
     }
