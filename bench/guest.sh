@@ -123,7 +123,7 @@ install_bondhook_nm
 pre_up() {
 	env CONNECTION_UUID="$(keyfile_value $KEYFILES/bench0.nmconnection connection uuid)" \
 		CONNECTION_FILENAME=$KEYFILES/bench0.nmconnection \
-		sh /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook bench0 pre-up
+		sh $NM_PRE_UP/90-bondhook bench0 pre-up
 }
 unsync() { cp "$OUT/bench0.unsynced" $KEYFILES/bench0.nmconnection; nmcli connection load $KEYFILES/bench0.nmconnection; }
 pre_up_first() { unsync >/dev/null 2>&1; ms_of pre_up; }

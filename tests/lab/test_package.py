@@ -61,6 +61,9 @@ def test_ifupdown_bond_through_installed_hook(guest):
 
 
 def test_nm_bond_through_installed_dispatcher(guest):
+    """NetworkManager 1.42 runs the script from /usr/lib (nothing in /etc): only the script writes
+    bondhook's user data into a profile made after the install."""
+    assert guest["nm.script_in_etc"] == "no"
     assert guest["nm.mac"] == "02:54:00:c8:76:0a"
     assert guest["nm.keyfile_owned"] == "02:54:00:c8:76:0a"
 
@@ -92,6 +95,7 @@ def test_apt_remove_releases_what_bondhook_wrote_and_the_hooks_go_quiet(guest):
     assert guest["remove.rc"] == "0", guest.log("remove.txt")
     assert (guest["remove.bond2_mac"], guest["remove.bond2_owned"], guest["remove.bond2_source"]) == ("", "", "")
     assert guest["remove.bond6_untouched"] == "yes"  # a person's cloned MAC
-    assert guest["remove.hook_left"] == "yes"  # a conffile, until purge
+    assert guest["remove.hook_left"] == "yes"  # the ifupdown hook: a conffile, until purge
+    assert guest["remove.nm_script_left"] == "no"  # NetworkManager's: in /usr/lib, goes with the package
     assert guest["removed.rc"] == "0" and guest["removed.bondhook_lines"] == "0" and guest["removed.tracebacks"] == "0"
     assert guest["removed.mac"] == A

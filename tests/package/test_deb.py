@@ -61,7 +61,7 @@ def test_every_hook_lands_where_the_docs_say(deb):
     expected = {
         "/usr/bin/bondhook",
         "/etc/network/if-pre-up.d/bondhook",
-        "/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
+        "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
         "/usr/share/man/man8/bondhook.8.gz",
         "/usr/share/doc/bondhook/README.md.gz",
         "/usr/share/doc/bondhook/docs/design.md.gz",
@@ -71,10 +71,14 @@ def test_every_hook_lands_where_the_docs_say(deb):
     }
     assert expected <= files
     readme = (REPO / "README.md").read_text()
-    for hook in ("/etc/network/if-pre-up.d/bondhook", "/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook"):
+    for hook in ("/etc/network/if-pre-up.d/bondhook", "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook"):
         assert hook in readme
+    # ifupdown reads only /etc; NetworkManager reads /usr/lib too, and a file in /etc overrides it.
     conffiles = deb.control.get_content("conffiles").decode().split()
-    assert "/etc/network/if-pre-up.d/bondhook" in conffiles
+    assert conffiles == ["/etc/network/if-pre-up.d/bondhook"]
+    # 0.1.0 installed it as a conffile in /etc, where it would override the one in /usr/lib.
+    migration = "rm_conffile /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook 0.1.0-1"
+    assert migration in deb.control.get_content("preinst").decode()
 
 
 def test_lintian_reports_no_errors_or_warnings(deb):

@@ -33,6 +33,8 @@ install_bondhook() {
 	install -m 755 "$BONDHOOK_ROOT/if-up.d/bondhook" /etc/network/if-pre-up.d/bondhook
 }
 uninstall_bondhook() { rm -f /etc/network/if-pre-up.d/bondhook; }
+# Where the package installs its NetworkManager pre-up script (not a conffile: /etc overrides it).
+NM_PRE_UP=/usr/lib/NetworkManager/dispatcher.d/pre-up.d
 # /etc/network/interfaces with lo and one bond0 stanza (manual, miimon 100).
 bond_stanza() { # mode, slaves, option lines (tab-indented after the first), extra stanzas
 	cat >/etc/network/interfaces <<EOT
@@ -132,9 +134,8 @@ stop_nm() {
 }
 install_bondhook_nm() {
 	install_bondhook_program
-	mkdir -p /etc/NetworkManager/dispatcher.d/pre-up.d
-	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/pre-up.d/90-bondhook" \
-		/etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook
+	mkdir -p $NM_PRE_UP
+	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/pre-up.d/90-bondhook" $NM_PRE_UP/90-bondhook
 }
 # Wait until NM says DEV is activated (or give up after 60 tries).
 wait_active() {
@@ -151,7 +152,7 @@ dispatch_by_hand() { # name dev profile
 	uuid=$(keyfile_value "$KEYFILES/$3.nmconnection" connection uuid)
 	start=$(date +%s%N)
 	env CONNECTION_UUID="$uuid" CONNECTION_FILENAME="$KEYFILES/$3.nmconnection" \
-		sh /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook "$2" pre-up 2>"$OUT/$1.err"
+		sh $NM_PRE_UP/90-bondhook "$2" pre-up 2>"$OUT/$1.err"
 	record "$1.rc" "$?"
 	record "$1.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
 	record "$1.lines" "$(wc -l <"$OUT/$1.err")"

@@ -53,6 +53,7 @@ nmcli con up bond1 >"$OUT/nm-up.txt" 2>&1
 wait_active bond1
 record nm.mac "$(mac_of bond1)"
 record nm.keyfile_owned "$(keyfile_value $KEYFILES/bond1.nmconnection user bondhook.mac)"
+record nm.script_in_etc "$([ -e /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook ] && echo yes || echo no)"
 nmcli con down bond1 >/dev/null 2>&1
 stop_nm
 
@@ -94,6 +95,7 @@ record remove.bond2_source "$(keyfile_value $KEYFILES/bond2.nmconnection user bo
 record remove.bond6_untouched "$([ "$(md5sum $KEYFILES/bond6.nmconnection)" = "$bond6_sum" ] && echo yes || echo no)"
 stop_nm
 record remove.hook_left "$([ -x /etc/network/if-pre-up.d/bondhook ] && echo yes || echo no)"
+record remove.nm_script_left "$([ -e $NM_PRE_UP/90-bondhook ] && echo yes || echo no)"
 ifup_and_record removed bond0
 record removed.mac "$(mac_of bond0)"
 ifdown bond0 >/dev/null 2>&1
