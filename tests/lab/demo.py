@@ -144,7 +144,7 @@ def main() -> int:
         print("\n".join(table(found)))
         dups = sum(int(got.get("persistent.dmesg_dup", "0")) for got in found.values())
         print()
-        print("persistent: the guests mask /lib/systemd/network/98-net-bonding.link, as the reporter's machines")
+        print("persistent: the guests mask ifenslave's 98-net-bonding.link, as the reporter's machines")
         print("            (and NetworkManager-only hosts) lack it; udev hashes the shared machine-id into one MAC,")
         print(f"            so one IPv6 link-local address; the kernel logged {dups} 'duplicate address' line(s).")
         print("stolen:     unique, but each bond reuses NIC 1's own MAC: with 802.3ad, when the active aggregator")

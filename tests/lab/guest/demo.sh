@@ -8,8 +8,7 @@ A=$(nic "$NIC_A")
 B=$(nic "$NIC_B")
 record nics "$A,$B"
 echo "$CLONE_MACHINE_ID" >/etc/machine-id
-udevadm control --exit
-/lib/systemd/systemd-udevd --daemon
+restart_udevd
 record booted 1
 
 # Both hosts reach a named point before either goes on (files in the shared directory).

@@ -33,6 +33,12 @@ install_bondhook() {
 	install -m 755 "$BONDHOOK_ROOT/if-up.d/bondhook" /etc/network/if-pre-up.d/bondhook
 }
 uninstall_bondhook() { rm -f /etc/network/if-pre-up.d/bondhook; }
+# udevd again, to read a changed /etc (machine-id, .link files). Merged /usr: both releases have
+# it here, and /lib is only a link to /usr/lib.
+restart_udevd() {
+	udevadm control --exit
+	/usr/lib/systemd/systemd-udevd --daemon
+}
 # Where the package installs its NetworkManager pre-up script (not a conffile: /etc overrides it).
 NM_PRE_UP=/usr/lib/NetworkManager/dispatcher.d/pre-up.d
 # /etc/network/interfaces with lo and one bond0 stanza (manual, miimon 100).

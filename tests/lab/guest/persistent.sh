@@ -17,8 +17,7 @@ record pyroute2 "$(/usr/bin/python3 -I -c 'import pyroute2; print(pyroute2.__fil
 
 # Cloned from one image: the same machine-id; udevd restarted so that it reads this one.
 echo "$CLONE_MACHINE_ID" >/etc/machine-id
-udevadm control --exit
-/lib/systemd/systemd-udevd --daemon
+restart_udevd
 mask_bonding_link
 record machine_id "$(cat /etc/machine-id)"
 
