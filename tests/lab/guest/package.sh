@@ -6,6 +6,8 @@
 A=$(nic 52:54:00:c8:76:09)
 B=$(nic 52:54:00:c8:76:0a)
 record nics "$A,$B"
+# The postinst run by hand as dpkg runs it: dpkg-maintscript-helper needs to know the package.
+POSTINST="env DPKG_MAINTSCRIPT_PACKAGE=bondhook DPKG_MAINTSCRIPT_NAME=postinst /var/lib/dpkg/info/bondhook.postinst"
 rm -f /usr/lib/python3/dist-packages/bondhook-lab.pth
 
 step "a NetworkManager bond profile made before the install, NetworkManager running"
@@ -24,7 +26,7 @@ record postinst.keyfile_mac "$(keyfile_value $KEYFILES/bond2.nmconnection ethern
 record postinst.keyfile_owned "$(keyfile_value $KEYFILES/bond2.nmconnection user bondhook.mac)"
 record postinst.nm_sees "$(nmcli -g 802-3-ethernet.cloned-mac-address con show bond2 | tr -d '\\')"
 stop_nm
-/var/lib/dpkg/info/bondhook.postinst configure >"$OUT/postinst-no-nm.txt" 2>&1
+$POSTINST configure >"$OUT/postinst-no-nm.txt" 2>&1
 record postinst.no_nm_rc "$?"
 record install.module "$(/usr/bin/python3 -c 'import bondhook, pyroute2, dbus_next; print(bondhook.__file__)')"
 record install.versions "$(dpkg-query -W -f='${Package}=${Version} ' python3-pyroute2 python3-dbus-next)"
@@ -78,7 +80,7 @@ mkdir /tmp/image-rw/upper /tmp/image-rw/work
 mount -t overlay overlay -o lowerdir=/,upperdir=/tmp/image-rw/upper,workdir=/tmp/image-rw/work /tmp/image
 mount -t proc proc /tmp/image/proc
 for dir in /usr /var /run; do mount --bind $dir /tmp/image$dir; done
-chroot /tmp/image /var/lib/dpkg/info/bondhook.postinst configure >"$OUT/postinst-chroot.txt" 2>&1
+chroot /tmp/image $POSTINST configure >"$OUT/postinst-chroot.txt" 2>&1
 record chroot.rc "$?"
 record chroot.untouched "$([ "$(md5sum $KEYFILES/bond5.nmconnection)" = "$bond5_sum" ] && echo yes || echo no)"
 umount /tmp/image/run /tmp/image/var /tmp/image/usr /tmp/image/proc /tmp/image /tmp/image-rw
