@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.lab.vm import BOOT_TIMEOUT, command, results, unavailable_reason
+from tests.lab.vm import BOOKWORM, BOOT_TIMEOUT, RELEASES, Release, command, results, unavailable_reason
 
 MACHINE_ID = "5eed0000c10ed0000000000000000042"
 HOSTS = {
@@ -42,8 +42,8 @@ def _link(work: Path, me: str, peer: str) -> str:
     )
 
 
-def run(work: Path, progress=print) -> dict[str, dict[str, str]]:
-    """Boot both hosts at once, wait for both, and return what each recorded."""
+def run(work: Path, progress=print, release: Release = BOOKWORM) -> dict[str, dict[str, str]]:
+    """Boot both hosts of `release` at once, wait for both, and return what each recorded."""
     names = list(HOSTS)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
@@ -58,7 +58,7 @@ def run(work: Path, progress=print) -> dict[str, dict[str, str]]:
                 "DEMO_HOST": me,
                 "DEMO_PEER": peer,
             }
-            argv = command("demo.sh", HOSTS[me], out, env, share=work, extra_qemu=_link(work, me, peer))
+            argv = command("demo.sh", HOSTS[me], out, env, work, _link(work, me, peer), release)
             log = (out / "vng.log").open("wb")
             procs[me] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=out, start_new_session=True)
         _follow(work, procs, progress)
@@ -129,7 +129,12 @@ def main() -> int:
     # the background may have left SIGINT ignored, so set it explicitly.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
-    reason = unavailable_reason()
+    names = {release.name: release for release in RELEASES}
+    release = names.get(os.environ.get("DEMO_RELEASE", BOOKWORM.name))
+    if release is None:
+        print(f"demo: DEMO_RELEASE must be one of {', '.join(names)}", file=sys.stderr)
+        return 1
+    reason = unavailable_reason(release)
     if reason:
         print(f"demo: cannot run: {reason}; run `make setup` first", file=sys.stderr)
         return 1
@@ -138,8 +143,8 @@ def main() -> int:
         print("Two hosts cloned from one image (same machine-id), two NICs each, one L2 segment.")
         for act, text in ACTS:
             print(f"  act '{act}': {text}")
-        print("Booting both guests (Debian's kernel under qemu, ~1 min) ...")
-        found = run(work)
+        print(f"Booting both guests (Debian {release.name}'s kernel and root under qemu, ~1 min) ...")
+        found = run(work, release=release)
         print()
         print("\n".join(table(found)))
         dups = sum(int(got.get("persistent.dmesg_dup", "0")) for got in found.values())

@@ -3,17 +3,15 @@
 import pytest
 
 from . import demo
-from .vm import require_lab
 
 pytestmark = pytest.mark.lab
 
 
 @pytest.fixture(scope="module")
-def found(lab_out):
-    require_lab()
-    work = lab_out / "demo"
+def found(lab_out, release):
+    work = lab_out / release.name / "demo"
     work.mkdir(parents=True, exist_ok=True)
-    result = demo.run(work, progress=lambda line: None)
+    result = demo.run(work, progress=lambda line: None, release=release)
     for got in result.values():
         assert got.get("done") == "1", got
     print("\n".join(demo.table(result)))

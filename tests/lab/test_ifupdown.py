@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from .vm import boot, require_lab
+from .vm import boot
 
 pytestmark = pytest.mark.lab
 
@@ -13,9 +13,8 @@ DERIVED_A, DERIVED_B = "02:54:00:c8:76:09", "02:54:00:c8:76:0a"
 
 
 @pytest.fixture(scope="module")
-def guest(lab_out):
-    require_lab()
-    run = boot("ifupdown.sh", [A, B, C, D], lab_out / "ifupdown")
+def guest(lab_out, release):
+    run = boot("ifupdown.sh", [A, B, C, D], lab_out / release.name / "ifupdown", release=release)
     assert run["done"] == "1"
     return run
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyroute2
 import pytest
 
-from .vm import boot, require_lab
+from .vm import boot
 
 pytestmark = pytest.mark.lab
 
@@ -26,10 +26,9 @@ def derived(mac: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def clones(lab_out):
+def clones(lab_out, release):
     """Both clones boot at once (one vCPU each on this two-core machine). clone1's hooks create
     bonds with Debian's pyroute2 0.7.2, clone2's with the newest from PyPI (this interpreter's)."""
-    require_lab()
     env = {"clone1": {}, "clone2": {"PYROUTE2_PYPI": str(Path(pyroute2.__file__).parent)}}
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
@@ -37,8 +36,9 @@ def clones(lab_out):
                 boot,
                 "persistent.sh",
                 nics,
-                lab_out / name,
+                lab_out / release.name / name,
                 {"NIC_A": nics[0], "NIC_B": nics[1], "CLONE_MACHINE_ID": MACHINE_ID, **env[name]},
+                release,
             )
             for name, nics in CLONES.items()
         }

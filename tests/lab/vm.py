@@ -1,6 +1,10 @@
-"""Boot a lab guest: Debian's own kernel under qemu TCG via virtme-ng, the host's root as the
-guest's (read-only, with a writable overlay), virtio NICs with chosen permanent MACs on a
-qemu-internal hub. A guest script writes key=value results to a shared directory."""
+"""Boot a lab guest: a Debian release's own kernel under qemu TCG via virtme-ng, that release's
+root file system (read-only, with a writable overlay), virtio NICs with chosen permanent MACs on a
+qemu-internal hub. A guest script writes key=value results to a shared directory.
+
+Two releases: bookworm is this host's own root; trixie is a root that `.ci/lab-root` builds from
+Debian's archive. Every host path a guest is handed (the repository, its output directory, paths
+in its environment) is visible in the guest at the same path, so guest scripts never translate."""
 
 from __future__ import annotations
 
@@ -18,36 +22,61 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 GUEST_DIR = Path(__file__).resolve().parent / "guest"
-# Tools the guest runs from the host's root; the project's setup (.ci/run) installs them.
-GUEST_TOOLS = ("ifup", "ifquery", "udevadm", "modprobe", "ip", "ping", "bash")
-GUEST_FILES = ("/etc/network/if-pre-up.d/ifenslave", "/usr/lib/python3/dist-packages/pyroute2")
+# Tools the guest runs from its root; the project's set-up (.ci/setup) installs them.
+GUEST_TOOLS = ("ifup", "ifquery", "udevadm", "modprobe", "ip", "ping", "bash", "NetworkManager", "busctl")
+GUEST_FILES = ("etc/network/if-pre-up.d/ifenslave", "usr/lib/python3/dist-packages/pyroute2")
+TOOL_DIRS = ("usr/sbin", "usr/bin", "sbin", "bin")
 BOOT_TIMEOUT = 1200
 
 
-def kernel() -> str | None:
-    found = sorted(glob.glob("/boot/vmlinuz-*-amd64"))
-    return found[-1] if found else None
+@dataclass(frozen=True)
+class Release:
+    """A Debian release the lab boots: its root file system, with its kernel in /boot."""
+
+    name: str
+    root: Path
+    set_up_by: str
+
+    @property
+    def own_root(self) -> bool:
+        """True for a root of its own; False for this host's root."""
+        return self.root != Path("/")
+
+    def kernel(self) -> str | None:
+        found = sorted(glob.glob(str(self.root / "boot" / "vmlinuz-*-amd64")))
+        return found[-1] if found else None
+
+    def has(self, relative: str) -> bool:
+        return os.path.lexists(self.root / relative)
 
 
-def unavailable_reason() -> str | None:
-    """Why the lab cannot run here, or None when it can."""
-    if kernel() is None:
-        return "no Debian kernel in /boot (apt-get install linux-image-amd64)"
+BOOKWORM = Release("bookworm", Path("/"), "apt-get install (.ci/setup)")
+TRIXIE = Release("trixie", Path("/var/cache/bondhook-lab/trixie"), ".ci/lab-root")
+RELEASES = (BOOKWORM, TRIXIE)
+
+
+def unavailable_reason(release: Release = BOOKWORM) -> str | None:
+    """Why the lab cannot boot `release` here, or None when it can."""
+    where = f"{release.name} root {release.root}"
+    if not release.root.is_dir():
+        return f"no {where} (make setup runs {release.set_up_by})"
+    if release.kernel() is None:
+        return f"no Debian kernel in /boot of the {where} (linux-image-amd64)"
     for tool in ("vng", "qemu-system-x86_64"):
         if shutil.which(tool) is None:
             return f"{tool} not found (pip install virtme-ng; apt-get install qemu-system-x86)"
     for tool in GUEST_TOOLS:
-        if shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
-            return f"{tool} not found on the host root the guest boots from"
+        if not any(release.has(f"{directory}/{tool}") for directory in TOOL_DIRS):
+            return f"{tool} not found in the {where} ({release.set_up_by} installs it)"
     for path in GUEST_FILES:
-        if not os.path.exists(path):
-            return f"{path} missing (apt-get install ifenslave python3-pyroute2)"
+        if not release.has(path):
+            return f"/{path} missing in the {where} (ifenslave, python3-pyroute2)"
     return None
 
 
-def require_lab() -> None:
+def require_lab(release: Release = BOOKWORM) -> None:
     """Skip without the lab, but in CI (CI=true) a lab test that cannot run is a failure."""
-    reason = unavailable_reason()
+    reason = unavailable_reason(release)
     if reason is None:
         return
     if os.environ.get("CI") == "true":
@@ -71,6 +100,25 @@ class GuestRun:
         return self.results[key]
 
 
+def _mounts(release: Release, rw: Path, env: Mapping[str, str]) -> list[str]:
+    """vng options that show the guest `rw` (read-write), the repository and every existing
+    absolute path in `env` (read-only) at their host paths. The host's own root shows them all
+    already; a root of its own gets a mount point for each (it is the lab's, built for this)."""
+    if not release.own_root:
+        return ["--rwdir", str(rw)]
+    shown = [rw]
+    options = ["--root", str(release.root), "--rwdir", f"{rw}={rw}"]
+    paths = [REPO, *(Path(value) for value in env.values() if value.startswith("/"))]
+    for path in paths:
+        if path.exists() and not any(path.is_relative_to(done) for done in shown):
+            path = path if path.is_dir() else path.parent
+            shown.append(path)
+            options += ["--rodir", f"{path}={path}"]
+    for path in shown:
+        (release.root / path.relative_to("/")).mkdir(parents=True, exist_ok=True)
+    return options
+
+
 def command(
     script: str,
     macs: Sequence[str],
@@ -78,17 +126,18 @@ def command(
     env: Mapping[str, str] | None = None,
     share: Path | None = None,
     extra_qemu: str = "",
+    release: Release = BOOKWORM,
 ) -> list[str]:
-    """The vng command line for one guest: NICs with the given permanent MACs on the guest's own
-    qemu hub (plus `extra_qemu`), `share` (default `out`) mounted read-write at the same path."""
+    """The vng command line for one guest of `release`: NICs with the given permanent MACs on the
+    guest's own qemu hub (plus `extra_qemu`), `share` (default `out`) mounted read-write."""
     nics = " ".join(
         f"-netdev hubport,id=p{i},hubid=0 -device virtio-net-pci,netdev=p{i},mac={mac}" for i, mac in enumerate(macs)
     )
-    settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), **(env or {})}
+    settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), "LAB_RELEASE": release.name, **(env or {})}
     exports = " ".join(f"{key}={value}" for key, value in settings.items())
     return [
-        "vng", "--run", str(kernel()), "--disable-kvm", "--force-9p", "--disable-microvm", "--memory", "1G",
-        "--rwdir", str(share or out), f"--qemu-opts={nics} {extra_qemu}".strip(),
+        "vng", "--run", str(release.kernel()), "--disable-kvm", "--force-9p", "--disable-microvm", "--memory", "1G",
+        *_mounts(release, share or out, settings), f"--qemu-opts={nics} {extra_qemu}".strip(),
         "--exec", f"env {exports} bash {GUEST_DIR / script}",
     ]  # fmt: skip
 
@@ -105,15 +154,19 @@ def results(out: Path) -> dict[str, str]:
 
 
 def boot(
-    script: str, macs: Sequence[str], out: Path, env: Mapping[str, str] | None = None, timeout: float = BOOT_TIMEOUT
+    script: str,
+    macs: Sequence[str],
+    out: Path,
+    env: Mapping[str, str] | None = None,
+    release: Release = BOOKWORM,
+    timeout: float = BOOT_TIMEOUT,
 ) -> GuestRun:
-    """Boot one guest, run guest/SCRIPT in it, and return what it recorded."""
+    """Boot one guest of `release`, run guest/SCRIPT in it, and return what it recorded."""
     out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    proc = subprocess.run(
-        command(script, macs, out, env), capture_output=True, text=True, timeout=timeout, check=False, cwd=out
-    )
+    argv = command(script, macs, out, env, release=release)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=out)
     seconds = time.monotonic() - start
     (out / "vng.log").write_text(proc.stdout + proc.stderr)
-    print(f"lab: {script} booted and ran in {seconds:.0f} s", file=sys.stderr)
+    print(f"lab: {script} on {release.name} booted and ran in {seconds:.0f} s", file=sys.stderr)
     return GuestRun(out, results(out), seconds)
