@@ -1,4 +1,4 @@
-# Lab boot: NetworkManager 1.42 on a real system D-Bus with bondhook's dispatcher script.
+# Lab boot: the release's NetworkManager on a real system D-Bus with bondhook's dispatcher script.
 # Boot "first": profiles made with nmcli, first activation after install, NM restart, and the
 # keyfiles saved for boot "replaced", which has a different NIC in the first port's slot.
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +85,27 @@ print(" ".join(sorted(m for m in set(sys.modules) - at_start if m.split(".")[0] 
 	record bond0.restart "$(mac_of bond0)"
 	mkdir -p "$OUT/keyfiles"
 	cp $KEYFILES/*.nmconnection "$OUT/keyfiles/"
+
+	step "bonds brought up through a port profile: does NetworkManager apply the cloned MAC itself?"
+	# bond1 carries a person's cloned MAC, which bondhook leaves alone: its MAC shows what
+	# NetworkManager does. bond0's lines show whether bondhook still had to set the device.
+	nmcli con down bond0 >/dev/null 2>&1
+	ip link del bond0 2>/dev/null
+	before=$(grep -c 'bondhook: bond0' "$OUT/syslog.log")
+	for pair in bond0:bond0-port-a bond1:bond1-port; do
+		bond=${pair%%:*}
+		nmcli con up "${pair#*:}" >>"$OUT/through-port.txt" 2>&1
+		wait_active $bond
+		record "$bond.through_port" "$(mac_of $bond)"
+	done
+	record bond0.through_port_lines "$(( $(grep -c 'bondhook: bond0' "$OUT/syslog.log") - before ))"
+	sleep 3 # autoconnect-ports activates the ports anew (nmcli reports the first request interrupted)
+	record bond0.through_port_slaves "$(cat /sys/class/net/bond0/bonding/slaves)"
+	path=$(busctl call org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/Settings \
+		org.freedesktop.NetworkManager.Settings GetConnectionByUuid s \
+		"$(keyfile_value $KEYFILES/bond0.nmconnection connection uuid)" | cut -d'"' -f2)
+	record version_id "$(busctl get-property org.freedesktop.NetworkManager "$path" \
+		org.freedesktop.NetworkManager.Settings.Connection VersionId 2>&1 | head -1)"
 else
 	step "the source NIC was replaced: same slot, another permanent MAC; profiles from boot 1"
 	install_bondhook_nm
@@ -108,6 +129,7 @@ else
 		connection.autoconnect no >/dev/null
 	bondhook nm-sync >"$OUT/s17-sync.txt" 2>&1
 	through_port() { # name: the port's own profile up, then the bond through its port profile
+		lines_before=$(grep -c 'bondhook: bond3' "$OUT/syslog.log")
 		nmcli con up wired-d >/dev/null 2>&1
 		wait_active "$D"
 		sleep 2
@@ -115,6 +137,8 @@ else
 		record "s17.$1.rc" "$?"
 		sleep 6 # the dispatcher's queue: every event of this activation has run
 		record "s17.$1.slaves" "$(cat /sys/class/net/bond3/bonding/slaves 2>/dev/null)"
+		record "s17.$1.mac" "$(mac_of bond3)"
+		record "s17.$1.lines" "$(( $(grep -c 'bondhook: bond3' "$OUT/syslog.log") - lines_before ))"
 		nmcli con down bond3 >/dev/null 2>&1
 		sleep 2
 	}
