@@ -157,7 +157,7 @@ def test_the_steady_pre_up_needs_no_dbus(replaced):
 def test_a_bond_brought_up_through_its_port_profile_carries_the_derived_mac(first, release):
     """NetworkManager creates the bond for its port profile. 1.52 applies the bond profile's cloned
     MAC then (bond1 shows it with a person's MAC) and the pre-up finds the steady state; 1.42 does
-    so only in some runs (bond1 had its cloned MAC in one of two, a random MAC in the other), and
+    so only in some runs (bond1 had its cloned MAC in one of four, a random MAC in the others), and
     there not every port ended enslaved in this step, which s17 below shows without bondhook too;
     so on bookworm only bond0's MAC is held against it."""
     print(f"{release.name}: bond1 through its port {first['bond1.through_port']}")
