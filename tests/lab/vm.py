@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -74,14 +75,18 @@ def unavailable_reason(release: Release = BOOKWORM) -> str | None:
     return None
 
 
-def require_lab(release: Release = BOOKWORM) -> None:
-    """Skip without the lab, but in CI (CI=true) a lab test that cannot run is a failure."""
-    reason = unavailable_reason(release)
-    if reason is None:
-        return
+def cannot_run(message: str) -> NoReturn:
+    """Skip a test that cannot run here, but in CI (CI=true) such a test is a failure."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"lab unavailable in CI: {reason}")
-    pytest.skip(f"lab unavailable: {reason}")
+        pytest.fail(f"{message} (CI=true: a test that cannot run fails)")
+    pytest.skip(message)
+
+
+def require_lab(release: Release = BOOKWORM) -> None:
+    """A lab test needs its release's guest; see cannot_run."""
+    reason = unavailable_reason(release)
+    if reason is not None:
+        cannot_run(f"lab unavailable: {reason}")
 
 
 @dataclass
@@ -133,7 +138,7 @@ def command(
     nics = " ".join(
         f"-netdev hubport,id=p{i},hubid=0 -device virtio-net-pci,netdev=p{i},mac={mac}" for i, mac in enumerate(macs)
     )
-    settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), "LAB_RELEASE": release.name, **(env or {})}
+    settings = {"LAB_OUT": str(out), "BONDHOOK_ROOT": str(REPO), **(env or {})}
     exports = " ".join(f"{key}={value}" for key, value in settings.items())
     return [
         "vng", "--run", str(release.kernel()), "--disable-kvm", "--force-9p", "--disable-microvm", "--memory", "1G",
