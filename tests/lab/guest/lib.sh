@@ -163,6 +163,8 @@ dispatch_by_hand() { # name dev profile
 	record "$1.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
 	record "$1.lines" "$(wc -l <"$OUT/$1.err")"
 }
+# How many lines bondhook has logged to syslog so far about BOND.
+syslog_lines() { grep -c "bondhook: $1" "$OUT/syslog.log"; }
 keyfile_value() { # file section key
 	awk -F= -v s="[$2]" -v k="$3" '$0==s{in_s=1;next} /^\[/{in_s=0} in_s && $1==k{print substr($0, length(k)+2)}' "$1"
 }

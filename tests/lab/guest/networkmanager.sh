@@ -91,14 +91,14 @@ print(" ".join(sorted(m for m in set(sys.modules) - at_start if m.split(".")[0] 
 	# NetworkManager does. bond0's lines show whether bondhook still had to set the device.
 	nmcli con down bond0 >/dev/null 2>&1
 	ip link del bond0 2>/dev/null
-	before=$(grep -c 'bondhook: bond0' "$OUT/syslog.log")
+	before=$(syslog_lines bond0)
 	for pair in bond0:bond0-port-a bond1:bond1-port; do
 		bond=${pair%%:*}
 		nmcli con up "${pair#*:}" >>"$OUT/through-port.txt" 2>&1
 		wait_active $bond
 		record "$bond.through_port" "$(mac_of $bond)"
 	done
-	record bond0.through_port_lines "$(( $(grep -c 'bondhook: bond0' "$OUT/syslog.log") - before ))"
+	record bond0.through_port_lines "$(( $(syslog_lines bond0) - before ))"
 	sleep 3 # autoconnect-ports activates the ports anew (nmcli reports the first request interrupted)
 	record bond0.through_port_slaves "$(cat /sys/class/net/bond0/bonding/slaves)"
 	path=$(busctl call org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/Settings \
@@ -129,7 +129,7 @@ else
 		connection.autoconnect no >/dev/null
 	bondhook nm-sync >"$OUT/s17-sync.txt" 2>&1
 	through_port() { # name: the port's own profile up, then the bond through its port profile
-		lines_before=$(grep -c 'bondhook: bond3' "$OUT/syslog.log")
+		before=$(syslog_lines bond3)
 		nmcli con up wired-d >/dev/null 2>&1
 		wait_active "$D"
 		sleep 2
@@ -138,7 +138,7 @@ else
 		sleep 6 # the dispatcher's queue: every event of this activation has run
 		record "s17.$1.slaves" "$(cat /sys/class/net/bond3/bonding/slaves 2>/dev/null)"
 		record "s17.$1.mac" "$(mac_of bond3)"
-		record "s17.$1.lines" "$(( $(grep -c 'bondhook: bond3' "$OUT/syslog.log") - lines_before ))"
+		record "s17.$1.lines" "$(( $(syslog_lines bond3) - before ))"
 		nmcli con down bond3 >/dev/null 2>&1
 		sleep 2
 	}
