@@ -92,14 +92,16 @@ print(" ".join(sorted(m for m in set(sys.modules) - at_start if m.split(".")[0] 
 	nmcli con down bond0 >/dev/null 2>&1
 	ip link del bond0 2>/dev/null
 	before=$(syslog_lines bond0)
-	for pair in bond0:bond0-port-a bond1:bond1-port; do
-		bond=${pair%%:*}
-		nmcli con up "${pair#*:}" >>"$OUT/through-port.txt" 2>&1
+	for port in bond0-port-a bond1-port; do
+		nmcli con up $port >>"$OUT/through-port.txt" 2>&1
+	done
+	sleep 3 # autoconnect-ports activates the ports anew (nmcli reports the first request interrupted)
+	for bond in bond0 bond1; do
 		wait_active $bond
+		record "$bond.through_port_state" "$(nmcli -g GENERAL.STATE device show $bond 2>&1 | cut -d' ' -f1)"
 		record "$bond.through_port" "$(mac_of $bond)"
 	done
 	record bond0.through_port_lines "$(( $(syslog_lines bond0) - before ))"
-	sleep 3 # autoconnect-ports activates the ports anew (nmcli reports the first request interrupted)
 	record bond0.through_port_slaves "$(cat /sys/class/net/bond0/bonding/slaves)"
 	path=$(busctl call org.freedesktop.NetworkManager /org/freedesktop/NetworkManager/Settings \
 		org.freedesktop.NetworkManager.Settings GetConnectionByUuid s \
