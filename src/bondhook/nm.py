@@ -28,6 +28,9 @@ SETTINGS_IFACE = f"{NM}.Settings"
 CONNECTION_IFACE = f"{NM}.Settings.Connection"
 PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 UPDATE2_TO_DISK = 0x1
+UPDATE2_IN_MEMORY = 0x2
+# Profiles NetworkManager keeps in memory live here, netplan's generated ones among them.
+IN_MEMORY_PREFIX = "/run/"
 SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket"
 # A profile removed between ListConnections and GetSettings answers with one of these: skip it.
 GONE = ("UnknownObject", "UnknownMethod", "InvalidConnection")
@@ -95,21 +98,26 @@ async def _load(bus: Any) -> list[tuple[Profile, Raw]]:
     return [(profile_from_settings(_unwrap(raw), path), raw) for path, raw in zip(paths, replies, strict=True) if raw]
 
 
-async def _version_id(bus: Any, path: str) -> int | None:
-    """The profile's VersionId (NetworkManager 1.44 and newer bump it on every change); None
-    where NetworkManager does not offer one (bookworm's 1.42)."""
+async def _storage(bus: Any, path: str) -> tuple[int | None, int]:
+    """The profile's VersionId (NetworkManager 1.44 and newer bump it on every change; None where
+    NetworkManager does not offer one, bookworm's 1.42) and the Update2 flag that keeps the
+    profile where it lives: in memory for a profile from /run (netplan generates them there at
+    every boot; persisting one to /etc would outlive netplan's configuration), else on disk."""
     try:
-        [variant] = await _call(bus, path, PROPERTIES_IFACE, "Get", "ss", [CONNECTION_IFACE, "VersionId"])
+        [props] = await _call(bus, path, PROPERTIES_IFACE, "GetAll", "s", [CONNECTION_IFACE])
     except NMError as exc:
-        if _gone(exc) or "InvalidArgs" in exc.error_name or "UnknownProperty" in exc.error_name:
-            return None
+        if _gone(exc):
+            return None, UPDATE2_TO_DISK
         raise
-    return int(variant.value)
+    version = props.get("VersionId")
+    filename = props.get("Filename")
+    in_memory = filename is not None and str(filename.value).startswith(IN_MEMORY_PREFIX)
+    return (int(version.value) if version else None), (UPDATE2_IN_MEMORY if in_memory else UPDATE2_TO_DISK)
 
 
-async def _update(bus: Any, path: str, raw: Raw, plan: ProfilePlan, version: int | None) -> None:
-    """Write bondhook's part into `raw` (the profile as just re-read) and persist it to disk;
-    with a version id, NetworkManager refuses the write if anything changed since."""
+async def _update(bus: Any, path: str, raw: Raw, plan: ProfilePlan, version: int | None, flags: int) -> None:
+    """Write bondhook's part into `raw` (the profile as just re-read) where the profile lives
+    (`flags`); with a version id, NetworkManager refuses the write if anything changed since."""
     from dbus_next import Variant
 
     assert plan.write is not None
@@ -123,7 +131,7 @@ async def _update(bus: Any, path: str, raw: Raw, plan: ProfilePlan, version: int
     if plan.write:
         settings["user"] = {"data": Variant("a{ss}", dict(plan.write))}
     args = {"version-id": Variant("t", version)} if version is not None else {}
-    await _call(bus, path, CONNECTION_IFACE, "Update2", "a{sa{sv}}ua{sv}", [settings, UPDATE2_TO_DISK, args])
+    await _call(bus, path, CONNECTION_IFACE, "Update2", "a{sa{sv}}ua{sv}", [settings, flags, args])
 
 
 Decide = Callable[[Profile], "ProfilePlan | None"]
@@ -135,7 +143,7 @@ async def _write(bus: Any, path: str, decide: Decide) -> ProfilePlan | None:
     if the profile changed after that read (version-id): read, decide and write once more.
     On 1.42 the window left is one D-Bus round trip. None when the profile vanished."""
     for _ in range(WRITE_ATTEMPTS):
-        version = await _version_id(bus, path)
+        version, flags = await _storage(bus, path)
         raw = await _settings(bus, path)
         if raw is None:
             return None
@@ -143,7 +151,7 @@ async def _write(bus: Any, path: str, decide: Decide) -> ProfilePlan | None:
         if plan is None or plan.write is None:
             return plan
         try:
-            await _update(bus, path, raw, plan, version)
+            await _update(bus, path, raw, plan, version, flags)
             return plan
         except NMError as exc:
             if _gone(exc):

@@ -64,6 +64,8 @@ class Stub:
     edit_after_get: Callable[[str, dict, int], None] | None = None
     calls: list[str] = field(default_factory=list)
     gets: dict[str, int] = field(default_factory=dict)
+    filenames: dict[str, str] = field(default_factory=dict)  # default: a keyfile in /etc
+    update_flags: list[int] = field(default_factory=list)
 
     def add(self, settings: dict) -> str:
         path = f"{SETTINGS}/{len(self.profiles) + 1}"
@@ -101,12 +103,16 @@ class Stub:
             if self.edit_after_get:
                 self.edit_after_get(msg.path, self.profiles[msg.path], self.gets[msg.path])
             return reply
-        if msg.member == "Get" and msg.body == [CONNECTION, "VersionId"]:
-            if not self.version_ids:
-                return Message.new_error(msg, "org.freedesktop.DBus.Error.InvalidArgs", "No such property 'VersionId'")
-            return Message.new_method_return(msg, "v", [Variant("t", self.versions[msg.path])])
+        if msg.member == "GetAll" and msg.body == [CONNECTION]:
+            props = {"Unsaved": Variant("b", False), "Flags": Variant("u", 0)}
+            keyfile = f"/etc/NetworkManager/system-connections/{msg.path.rsplit('/', 1)[-1]}.nmconnection"
+            props["Filename"] = Variant("s", self.filenames.get(msg.path, keyfile))
+            if self.version_ids:
+                props["VersionId"] = Variant("t", self.versions[msg.path])
+            return Message.new_method_return(msg, "a{sv}", [props])
         if msg.member == "Update2":
-            settings, _flags, args = msg.body
+            settings, flags, args = msg.body
+            self.update_flags.append(flags)
             if args and not self.version_ids:
                 return Message.new_error(msg, "org.freedesktop.DBus.Error.InvalidArgs", "unknown argument")
             if "version-id" in args and args["version-id"].value != self.versions[msg.path]:

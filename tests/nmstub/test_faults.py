@@ -67,6 +67,24 @@ def test_first_activation_writes_the_profile_and_sets_the_device(bus, monkeypatc
     assert "cloned-mac-address set to 02:54:00:c8:76:09" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("filename", "flags"),
+    [
+        ("/etc/NetworkManager/system-connections/bond0.nmconnection", nm.UPDATE2_TO_DISK),
+        ("/run/NetworkManager/system-connections/netplan-bond0.nmconnection", nm.UPDATE2_IN_MEMORY),
+    ],
+)
+def test_a_profile_is_written_where_it_lives(bus, monkeypatch, filename, flags):
+    """netplan (NetworkManager renderer) generates profiles in /run at every boot: bondhook's
+    write keeps such a profile in memory instead of persisting a copy to /etc that would outlive
+    netplan's configuration (measured on NetworkManager 1.52 before this: a copy in /etc)."""
+    with running(Stub(), bus) as stub:
+        path = world(stub)
+        stub.filenames[path] = filename
+        activate(monkeypatch)
+    assert stub.update_flags == [flags] and stub.cloned(path).lower() == DERIVED
+
+
 def test_slow_answers_end_within_the_budget_in_one_line(bus, monkeypatch, capsys):
     """Issue 9, item 4: NetworkManager answering each call after 9.5 s."""
     with running(Stub(delay=9.5), bus) as stub:
