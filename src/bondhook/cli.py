@@ -1,4 +1,5 @@
-"""`bondhook`: status, derive, apply, nm-sync and nm-release, for admins and scripts.
+"""`bondhook`: status, derive, apply, nm-sync, nm-release, networkd-sync and networkd-release,
+for admins, scripts and the package's systemd unit.
 
 Exit codes: 0 success; 1 the request could not be satisfied (one line on stderr says why and
 how to fix it; nothing was changed); 2 usage error. Never a traceback.
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bondhook import __version__, deadline, ifupdown, linkfs, logsetup
+from bondhook import __version__, deadline, ifupdown, linkfs, logsetup, networkd, networkdfs
 from bondhook.apply import apply_request
 from bondhook.errors import OutsideError
 from bondhook.mac import SCHEMES, Mac, derive
@@ -38,7 +39,14 @@ def _nm_dict(profile: Profile | None) -> dict[str, Any] | None:
     return {"profile": profile.id, "uuid": profile.uuid, "cloned_mac": profile.cloned_mac, "owner": owner(profile)}
 
 
-def _status_dict(status: BondStatus, profile: Profile | None) -> dict[str, Any]:
+def _networkd_dict(dev: networkd.Netdev | None) -> dict[str, Any] | None:
+    if dev is None:
+        return None
+    mac = dev.mac or (dev.own.mac if dev.own else None)
+    return {"netdev": dev.path, "mac": mac, "owner": networkd.owner(dev), "dropin": dev.own.path if dev.own else None}
+
+
+def _status_dict(status: BondStatus, profile: Profile | None, dev: networkd.Netdev | None = None) -> dict[str, Any]:
     return {
         "bond": status.name,
         "mac": str(status.address) if status.address else None,
@@ -52,10 +60,11 @@ def _status_dict(status: BondStatus, profile: Profile | None) -> dict[str, Any]:
         "held_by": status.held,
         "problem": status.problem,
         "networkmanager": _nm_dict(profile),
+        "networkd": _networkd_dict(dev),
     }
 
 
-def format_status(status: BondStatus, profile: Profile | None = None) -> list[str]:
+def format_status(status: BondStatus, profile: Profile | None = None, dev: networkd.Netdev | None = None) -> list[str]:
     """The human view: one headline per bond, details indented, warnings spelled out."""
     lines = [f"{status.name}: {status.address or 'no address'} ({status.origin})"]
     lines.append(f"  ports: {' '.join(status.ports) or 'none'}")
@@ -73,6 +82,9 @@ def format_status(status: BondStatus, profile: Profile | None = None) -> list[st
         lines.append(
             f"  NetworkManager: profile {shown(profile.id)}, cloned-mac-address {value} (owner: {owner(profile)})"
         )
+    if dev is not None:
+        value = dev.mac or (dev.own.mac if dev.own else "unset")
+        lines.append(f"  systemd-networkd: {dev.path}, MACAddress {value} (owner: {networkd.owner(dev)})")
     if status.problem:
         lines.append(f"  problem: {status.problem}")
     if not status.traceable:
@@ -101,20 +113,39 @@ def _known_ifaces() -> set[str]:
         return set()
 
 
+NetworkdConfig = tuple[dict[str, networkd.Netdev], tuple[networkd.Network, ...]]
+
+
+def _networkd_bonds() -> NetworkdConfig:
+    """networkd's bond .netdevs by bond name; a file bondhook cannot read is said once."""
+    config = networkdfs.load()
+    for problem in config.problems:
+        log.warning("systemd-networkd configuration not fully read: %s", problem)
+    return {dev.name: dev for dev in networkd.bonds(config.netdevs) if dev.name}, config.networks
+
+
 def _config(
-    bond: str, facts: Facts, known: set[str], profile: Profile | None, everyone: list[Profile]
+    bond: str,
+    facts: Facts,
+    known: set[str],
+    profile: Profile | None,
+    everyone: list[Profile],
+    networkd_config: NetworkdConfig = ({}, ()),
 ) -> tuple[Request | None, str | None]:
-    """The bond's configuration (its ifupdown stanza, else its NM profile, else none), with a
-    person's hold from either; or why it could not be read."""
+    """The bond's configuration (its ifupdown stanza, else its NM profile, else its networkd
+    .netdev, else none), with a person's hold from any of them; or why it could not be read."""
+    netdevs, networks = networkd_config
     try:
         stanza = ifupdown.stanza_request(bond, facts) if bond in known else None
         from_nm = profile_request(profile, everyone, facts) if profile is not None else None
+        from_networkd = networkd.request(netdevs[bond], networks, facts)[0] if bond in netdevs else None
     except (ValueError, OutsideError) as exc:
         return None, str(exc)
-    request = stanza or from_nm
-    if request is not None and stanza is not None and from_nm is not None and stanza.hold is None:
-        request = replace(stanza, hold=from_nm.hold)
-    return request, None
+    found = [r for r in (stanza, from_nm, from_networkd) if r is not None]
+    if not found:
+        return None, None
+    hold = next((r.hold for r in found if r.hold is not None), None)
+    return replace(found[0], hold=hold), None
 
 
 def _bond_profiles(everyone: list[Profile]) -> dict[str, Profile]:
@@ -126,17 +157,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     everyone = _nm_profiles() if facts.bonds() else []
     known = _known_ifaces() if facts.bonds() else set()
     bond_profiles = _bond_profiles(everyone)
+    networkd_config = _networkd_bonds() if facts.bonds() else ({}, ())
     rows = []
     for bond in facts.bonds():
         profile = bond_profiles.get(bond.name)
-        request, problem = _config(bond.name, facts, known, profile, everyone)
-        rows.append((describe(bond, facts, request, problem), profile))
+        request, problem = _config(bond.name, facts, known, profile, everyone, networkd_config)
+        rows.append((describe(bond, facts, request, problem), profile, networkd_config[0].get(bond.name)))
     if args.json:
-        print(json.dumps([_status_dict(status, profile) for status, profile in rows], indent=2))
+        print(json.dumps([_status_dict(*row) for row in rows], indent=2))
     elif not rows:
         print("no bonds")
     else:
-        print("\n".join(line for status, profile in rows for line in format_status(status, profile)))
+        print("\n".join(line for row in rows for line in format_status(*row)))
     return EXIT_OK
 
 
@@ -171,6 +203,16 @@ def cmd_nm_release(args: argparse.Namespace) -> int:
     return _nm_command("nm-release", lambda: nm.release(dry_run=args.dry_run), args.dry_run, nothing)
 
 
+def cmd_networkd_sync(args: argparse.Namespace) -> int:
+    return EXIT_OK if networkdfs.sync(args.wait, dry_run=args.dry_run) else EXIT_FAILED
+
+
+def cmd_networkd_release(args: argparse.Namespace) -> int:
+    if not networkdfs.release(dry_run=args.dry_run):
+        log.info("networkd-release: no drop-in of bondhook's found")
+    return EXIT_OK
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
     try:
         source = Mac.parse(args.mac)
@@ -192,7 +234,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return EXIT_FAILED
     facts = linkfs.read_facts()
     everyone = _nm_profiles()
-    config, problem = _config(args.bond, facts, _known_ifaces(), _bond_profiles(everyone).get(args.bond), everyone)
+    profile = _bond_profiles(everyone).get(args.bond)
+    config, problem = _config(args.bond, facts, _known_ifaces(), profile, everyone, _networkd_bonds())
     if problem:
         log.error("%s: %s; MAC left unchanged", args.bond, problem)
         return EXIT_FAILED
@@ -204,6 +247,16 @@ def cmd_apply(args: argparse.Namespace) -> int:
         scheme=config.scheme if config else "02",
     )
     return EXIT_OK if apply_request(request, facts, dry_run=args.dry_run) else EXIT_FAILED
+
+
+def _subcommand(
+    sub: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str, description: str
+) -> argparse.ArgumentParser:
+    """A command that changes something: it takes --dry-run."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=description)
+    parser.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    parser.set_defaults(func=func)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,36 +298,60 @@ def build_parser() -> argparse.ArgumentParser:
     derive_cmd.add_argument("--scheme", choices=SCHEMES, default="02", help="02 (default) or ul-bit")
     derive_cmd.set_defaults(func=cmd_derive)
 
-    apply_cmd = sub.add_parser(
+    apply_cmd = _subcommand(
+        sub,
         "apply",
-        help="set a bond's derived MAC now",
-        description="Set an existing bond's derived MAC now, in place. Refused (exit 1) where a person chose "
+        cmd_apply,
+        "set a bond's derived MAC now",
+        "Set an existing bond's derived MAC now, in place. Refused (exit 1) where a person chose "
         "otherwise: hwaddress or 'bond-derive-mac no' in its stanza, a cloned MAC they set or "
-        "bondhook.derive-mac=no in its NetworkManager profile.",
+        "bondhook.derive-mac=no in its NetworkManager profile, a MACAddress= of theirs for systemd-networkd.",
     )
     apply_cmd.add_argument("bond", help="the bond, e.g. bond0")
     apply_cmd.add_argument("--source", metavar="PORT", help="derive from this port instead of the first eligible")
-    apply_cmd.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
-    apply_cmd.set_defaults(func=cmd_apply)
-
-    sync_cmd = sub.add_parser(
+    _subcommand(
+        sub,
         "nm-sync",
-        help="write derived MACs into NetworkManager bond profiles",
-        description="Write each NetworkManager bond profile's derived MAC (ethernet.cloned-mac-address) "
+        cmd_nm_sync,
+        "write derived MACs into NetworkManager bond profiles",
+        "Write each NetworkManager bond profile's derived MAC (ethernet.cloned-mac-address) "
         "and bondhook's user data; profiles whose cloned MAC a person set, or that opt out, are left alone.",
     )
-    sync_cmd.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
-    sync_cmd.set_defaults(func=cmd_nm_sync)
-
-    release_cmd = sub.add_parser(
+    _subcommand(
+        sub,
         "nm-release",
-        help="take out of NetworkManager profiles what bondhook wrote",
-        description="Remove from every NetworkManager profile what bondhook wrote: the cloned MAC where "
+        cmd_nm_release,
+        "take out of NetworkManager profiles what bondhook wrote",
+        "Remove from every NetworkManager profile what bondhook wrote: the cloned MAC where "
         "bondhook's marker matches it, and the bondhook.mac and bondhook.source keys. What a person set stays. "
         "The package does this when it is removed.",
     )
-    release_cmd.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
-    release_cmd.set_defaults(func=cmd_nm_release)
+    networkd_sync = _subcommand(
+        sub,
+        "networkd-sync",
+        cmd_networkd_sync,
+        "write derived MACs into systemd-networkd drop-ins",
+        f"For every bond a .netdev makes (netplan's included), write {networkd.DROPIN_DIR}/"
+        f"FILE.netdev.d/{networkd.DROPIN_NAME} with the derived MACAddress=, so that networkd creates the bond "
+        "with it. Left alone: bonds with a MACAddress= a person set, and those opting out with "
+        f"[{networkd.SECTION}] {networkd.KEY_DERIVE}=no. The package's bondhook-networkd.service runs this "
+        "before systemd-networkd at every boot.",
+    )
+    networkd_sync.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait at most this long for udev to show the ports' NICs (default 0)",
+    )
+    _subcommand(
+        sub,
+        "networkd-release",
+        cmd_networkd_release,
+        "remove bondhook's systemd-networkd drop-ins",
+        "Remove every drop-in that carries bondhook's marker; what a person wrote stays. "
+        "The package does this when it is removed.",
+    )
     return parser
 
 

@@ -98,3 +98,14 @@ def test_apt_remove_releases_what_bondhook_wrote_and_the_hooks_go_quiet(guest):
     assert guest["remove.nm_script_left"] == "no"  # NetworkManager's: in /usr/lib, goes with the package
     assert guest["removed.rc"] == "0" and guest["removed.bondhook_lines"] == "0" and guest["removed.tracebacks"] == "0"
     assert guest["removed.mac"] == A
+
+
+def test_the_networkd_unit_is_enabled_valid_and_works_as_installed(guest):
+    """Enabled by the package (wanted by systemd-networkd.service), accepted by systemd-analyze,
+    and its ExecStart, run as systemd runs it, writes a bond's drop-in; removal takes the drop-in
+    out and purge the enablement."""
+    assert guest["unit.wants"] == "/usr/lib/systemd/system/bondhook-networkd.service"
+    assert guest["unit.verify_rc"] == "0", guest.log("unit-verify.txt")
+    assert guest["unit.run_rc"] == "0" and guest["unit.dropin"] == "02:54:00:c8:76:09", guest.log("unit-run.txt")
+    assert guest["remove.networkd_dropin"] == ""
+    assert guest["purge.unit_wants"] == "gone"

@@ -3,13 +3,12 @@ udev's persistent regime (no ifenslave .link), reproduced without bondhook and f
 
 import importlib.metadata
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyroute2
 import pytest
 
-from .vm import boot
+from .vm import boot_together
 
 pytestmark = pytest.mark.lab
 
@@ -30,19 +29,11 @@ def clones(lab_out, release):
     """Both clones boot at once (one vCPU each on this two-core machine). clone1's hooks create
     bonds with Debian's pyroute2 0.7.2, clone2's with the newest from PyPI (this interpreter's)."""
     env = {"clone1": {}, "clone2": {"PYROUTE2_PYPI": str(Path(pyroute2.__file__).parent)}}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = {
-            name: pool.submit(
-                boot,
-                "persistent.sh",
-                nics,
-                lab_out / release.name / name,
-                {"NIC_A": nics[0], "NIC_B": nics[1], "CLONE_MACHINE_ID": MACHINE_ID, **env[name]},
-                release,
-            )
-            for name, nics in CLONES.items()
-        }
-        results = {name: future.result() for name, future in runs.items()}
+    guests = {
+        name: (nics, {"NIC_A": nics[0], "NIC_B": nics[1], "CLONE_MACHINE_ID": MACHINE_ID, **env[name]})
+        for name, nics in CLONES.items()
+    }
+    results = boot_together("persistent.sh", guests, lab_out / release.name, release)
     for run in results.values():
         assert run["done"] == "1"
     return results

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -175,3 +176,13 @@ def boot(
     (out / "vng.log").write_text(proc.stdout + proc.stderr)
     print(f"lab: {script} on {release.name} booted and ran in {seconds:.0f} s", file=sys.stderr)
     return GuestRun(out, results(out), seconds)
+
+
+def boot_together(
+    script: str, guests: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], out: Path, release: Release
+) -> dict[str, GuestRun]:
+    """Boot several guests of `release` at once (one vCPU each on this two-core machine), each
+    NAME with its NICs and environment, writing to OUT/NAME; what each recorded, by name."""
+    with ThreadPoolExecutor(max_workers=len(guests)) as pool:
+        runs = {name: pool.submit(boot, script, macs, out / name, env, release) for name, (macs, env) in guests.items()}
+        return {name: future.result() for name, future in runs.items()}

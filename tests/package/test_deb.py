@@ -67,10 +67,17 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/usr/share/doc/bondhook/docs/reliability.md.gz",
         "/usr/lib/python3/dist-packages/bondhook/ifupdown.py",
         "/usr/lib/python3/dist-packages/bondhook/nm.py",
+        "/usr/lib/python3/dist-packages/bondhook/networkd.py",
+        "/usr/lib/systemd/system/bondhook-networkd.service",
     }
     assert expected <= files
     readme = (REPO / "README.md").read_text()
-    for hook in ("/etc/network/if-pre-up.d/bondhook", "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook"):
+    installed = (
+        "/etc/network/if-pre-up.d/bondhook",
+        "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
+        "/usr/lib/systemd/system/bondhook-networkd.service",
+    )
+    for hook in installed:
         assert hook in readme
     # ifupdown reads only /etc; NetworkManager reads /usr/lib too, and a file in /etc overrides it.
     conffiles = deb.control.get_content("conffiles").decode().split()
@@ -78,6 +85,10 @@ def test_every_hook_lands_where_the_docs_say(deb):
     # 0.1.0 installed it as a conffile in /etc, where it would override the one in /usr/lib.
     migration = "rm_conffile /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook 0.1.0-1"
     assert migration in deb.control.get_content("preinst").decode()
+    # The unit is enabled on install, not started (debhelper's snippets, made from /usr/lib).
+    postinst = deb.control.get_content("postinst").decode()
+    assert "deb-systemd-helper enable 'bondhook-networkd.service'" in postinst
+    assert "deb-systemd-invoke start" not in postinst
 
 
 # Pedantic and experimental tags trixie's lintian gives, each looked at and kept, with why.

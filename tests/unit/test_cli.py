@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bondhook import cli, deadline, ifupdown, linkfs, netlink, nm
+from bondhook import cli, deadline, ifupdown, linkfs, netlink, networkd, nm
 from bondhook.mac import Mac
 from bondhook.nmprofile import profile_from_settings
 from bondhook.plan import BondStatus
@@ -55,6 +55,24 @@ def test_status_text_warns_on_untraceable():
     lines = cli.format_status(status)
     assert lines[0] == "bond2: e6:a8:2a:99:65:04 (kernel random)"
     assert lines[-1] == "  warning: e6:a8:2a:99:65:04 is not traceable to any port; clones may share it"
+
+
+@pytest.mark.parametrize(
+    ("dropin", "owner", "shown"),
+    [
+        (None, "none", "unset"),
+        ("[NetDev]\nMACAddress=02:aa:bb:cc:dd:ee\n", "a person", "02:aa:bb:cc:dd:ee"),
+        (networkd.content(Mac.parse("02:54:00:c8:76:09"), "eth0=52:54:00:c8:76:09"), "bondhook", "02:54:00:c8:76:09"),
+    ],
+)
+def test_status_names_the_networkd_netdev_and_its_owner(dropin, owner, shown):
+    main = networkd.Text("/etc/systemd/network/25-bond0.netdev", "[NetDev]\nName=bond0\nKind=bond\n")
+    dropins = [networkd.Text(networkd.dropin_path(main.path), dropin)] if dropin else []
+    dev = networkd.netdev(main, dropins)
+    status = BondStatus("bond0", Mac.parse("02:54:00:c8:76:09"), "derived", True, (), None, None, False, True)
+    line = f"  systemd-networkd: {main.path}, MACAddress {shown} (owner: {owner})"
+    assert line in cli.format_status(status, None, dev)
+    assert cli._status_dict(status, None, dev)["networkd"]["owner"] == owner
 
 
 # --- status, apply and failures, with the kernel, ifupdown and NetworkManager faked ----------

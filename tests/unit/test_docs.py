@@ -24,4 +24,4 @@ def test_docs_name_every_option_key_and_command(doc):
 
 
 def test_commands():
-    assert set(COMMANDS) == {"status", "derive", "apply", "nm-sync", "nm-release"}
+    assert set(COMMANDS) == {"status", "derive", "apply", "nm-sync", "nm-release", "networkd-sync", "networkd-release"}

@@ -85,6 +85,19 @@ record chroot.rc "$?"
 record chroot.untouched "$([ "$(md5sum $KEYFILES/bond5.nmconnection)" = "$bond5_sum" ] && echo yes || echo no)"
 umount /tmp/image/run /tmp/image/var /tmp/image/usr /tmp/image/proc /tmp/image /tmp/image-rw
 
+step "systemd-networkd through the installed unit (enabled by the package, run as systemd would)"
+UNIT_WANTS=/etc/systemd/system/systemd-networkd.service.wants/bondhook-networkd.service
+record unit.wants "$(readlink $UNIT_WANTS)"
+systemd-analyze verify /usr/lib/systemd/system/bondhook-networkd.service >"$OUT/unit-verify.txt" 2>&1
+record unit.verify_rc "$?"
+mkdir -p /etc/systemd/network
+printf '[NetDev]\nName=bond7\nKind=bond\n' >/etc/systemd/network/25-bond7.netdev
+printf '[Match]\nName=%s\n\n[Network]\nBond=bond7\n' "$A" >/etc/systemd/network/30-bond7.network
+(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	$(sed -n 's/^ExecStart=//p' /usr/lib/systemd/system/bondhook-networkd.service)) >"$OUT/unit-run.txt" 2>&1
+record unit.run_rc "$?"
+record unit.dropin "$(sed -n 's/^MACAddress=//p' /etc/systemd/network/25-bond7.netdev.d/90-bondhook.conf)"
+
 step "apt remove (not purge): NM profiles lose what bondhook wrote, the hooks stay and go quiet"
 nmcli con add type bond ifname bond6 con-name bond6 bond.options mode=active-backup \
 	ipv4.method disabled ipv6.method ignore connection.autoconnect no ethernet.cloned-mac-address 02:aa:bb:cc:dd:ee >/dev/null
@@ -96,6 +109,7 @@ record remove.bond2_owned "$(keyfile_value $KEYFILES/bond2.nmconnection user bon
 record remove.bond2_source "$(keyfile_value $KEYFILES/bond2.nmconnection user bondhook.source)"
 record remove.bond6_untouched "$([ "$(md5sum $KEYFILES/bond6.nmconnection)" = "$bond6_sum" ] && echo yes || echo no)"
 stop_nm
+record remove.networkd_dropin "$(ls /etc/systemd/network/25-bond7.netdev.d 2>/dev/null | tr '\n' ' ')"
 record remove.hook_left "$([ -x /etc/network/if-pre-up.d/bondhook ] && echo yes || echo no)"
 record remove.nm_script_left "$([ -e $NM_PRE_UP/90-bondhook ] && echo yes || echo no)"
 ifup_and_record removed bond0
@@ -114,6 +128,7 @@ record purge.left "$left"
 record purge.interfaces_untouched "$([ "$(md5sum /etc/network/interfaces)" = "$interfaces_sum" ] && echo yes || echo no)"
 record purge.profile_untouched "$([ "$(md5sum $KEYFILES/bond1.nmconnection)" = "$keyfile_sum" ] && echo yes || echo no)"
 record purge.module_dir "$([ -e /usr/lib/python3/dist-packages/bondhook ] && echo present || echo gone)"
+record purge.unit_wants "$([ -L $UNIT_WANTS ] && echo present || echo gone)"
 record purge.dpkg "$(dpkg-query -W -f='${db:Status-Status}' bondhook 2>/dev/null || echo not-installed)"
 ip link del bond0 2>/dev/null
 ifup_and_record after bond0

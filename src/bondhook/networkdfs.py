@@ -1,0 +1,233 @@
+"""The systemd-networkd edge: read its configuration directories as networkd does, wait (bounded)
+for the NICs the bonds' port files name, and write or remove bondhook's drop-ins, read back.
+
+udev decides: networkd itself waits for udev to have processed a link before it configures it,
+and udev renames NICs while it does. A link is ready when udev's database holds it
+(/run/udev/data/nIFINDEX), which udev writes when it has finished the link's event.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bondhook import linkfs, logsetup, networkd
+from bondhook.errors import OutsideError
+from bondhook.mac import Mac, parse_optional
+from bondhook.networkd import (
+    DROPIN_DIR,
+    DROPIN_NAME,
+    NETWORK_DIRS,
+    ConfigProblem,
+    DropinPlan,
+    Netdev,
+    Network,
+    Own,
+    Text,
+    netdev,
+    network,
+    own_marker,
+    read_entries,
+)
+from bondhook.plan import Message
+from bondhook.text import decode
+
+log = logging.getLogger("bondhook")
+
+MAX_BYTES = 1 << 20
+UDEV_DATA = "/run/udev/data"
+POLL_SECONDS = 0.1
+
+
+class WriteError(OutsideError):
+    """A drop-in could not be written or removed, or did not read back as written."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """networkd's configuration as bondhook reads it, and every file it could not read."""
+
+    netdevs: tuple[Netdev, ...]
+    networks: tuple[Network, ...]
+    own: tuple[Own, ...]
+    problems: tuple[str, ...]
+
+
+def _read(path: str) -> Text | None:
+    """A file's text; None when masked (a link to /dev/null, or empty), as networkd skips it."""
+    try:
+        if os.path.realpath(path) == os.devnull:
+            return None
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES)
+    except OSError as exc:
+        return Text(path, None, exc.strerror or str(exc))
+    text = decode(raw)
+    if len(raw) >= MAX_BYTES or "\ufffd" in text:
+        return Text(path, None, "not a configuration file bondhook can read (too large, or not UTF-8)")
+    return Text(path, text) if text.strip() else None
+
+
+def _unique_dirs(dirs: Sequence[str]) -> list[str]:
+    """The search path with a directory that is a link to an earlier one (/lib on merged /usr)
+    read once."""
+    seen: set[str] = set()
+    unique = []
+    for directory in dirs:
+        real = os.path.realpath(directory)
+        if real not in seen:
+            seen.add(real)
+            unique.append(directory)
+    return unique
+
+
+def _listing(directory: str, suffixes: tuple[str, ...]) -> list[str]:
+    try:
+        return [name for name in os.listdir(directory) if name.endswith(suffixes)]
+    except OSError:
+        return []
+
+
+def _winners(dirs: Sequence[str], suffixes: tuple[str, ...]) -> dict[str, str]:
+    """File name -> path of the copy networkd reads: the first directory that has the name."""
+    found: dict[str, str] = {}
+    for directory in dirs:
+        for name in _listing(directory, suffixes):
+            found.setdefault(name, os.path.join(directory, name))
+    return found
+
+
+def _dropins(dirs: Sequence[str], name: str) -> list[Text]:
+    """NAME.d/*.conf across the directories, by file name; an earlier directory's file hides a
+    later one's of the same name; masked ones are skipped."""
+    paths = _winners([os.path.join(d, f"{name}.d") for d in dirs], (".conf",))
+    return [text for key in sorted(paths) if (text := _read(paths[key])) is not None]
+
+
+def load(dirs: Sequence[str] = NETWORK_DIRS) -> Config:
+    """Every .netdev and .network networkd would read, with drop-ins, and bondhook's drop-ins."""
+    dirs = _unique_dirs(dirs)
+    netdevs: list[Netdev] = []
+    networks: list[Network] = []
+    problems: list[str] = []
+    for name, path in sorted(_winners(dirs, (".netdev", ".network")).items()):
+        main = _read(path)
+        if main is None:
+            continue
+        try:
+            if name.endswith(".netdev"):
+                netdevs.append(netdev(main, _dropins(dirs, name), dirs[0]))
+            else:
+                networks.append(network(main, _dropins(dirs, name)))
+        except ConfigProblem as exc:
+            problems.append(str(exc))
+    return Config(tuple(netdevs), tuple(networks), tuple(_own_dropins(dirs[0])), tuple(problems))
+
+
+def _own_dropins(directory: str) -> Iterable[Own]:
+    for name in sorted(_listing(directory, (".netdev.d",))):
+        path = os.path.join(directory, name, DROPIN_NAME)
+        text = _read(path) if os.path.isfile(path) else None
+        if text is None or text.text is None:
+            continue
+        try:
+            own = own_marker(text, read_entries(text))
+        except ConfigProblem:
+            continue
+        if own is not None:
+            yield own
+
+
+def _ready(name: str) -> bool:
+    index = linkfs.read(f"{linkfs.SYS_NET}/{name}/ifindex")
+    return index is not None and os.path.exists(f"{UDEV_DATA}/n{index}")
+
+
+def _missing(names: Sequence[str], macs: Sequence[Mac]) -> list[str]:
+    try:
+        present = [name for name in os.listdir(linkfs.SYS_NET) if _ready(name)]
+    except OSError:
+        present = []
+    perms = {parse_optional(linkfs.perm_address(name)) for name in present} if macs else set()
+    return [n for n in names if n not in present] + [str(m) for m in macs if m not in perms]
+
+
+def wait_for(names: Sequence[str], macs: Sequence[Mac], seconds: float) -> list[str]:
+    """Wait until udev has processed every named link and every link with one of `macs` as its
+    permanent address, at most `seconds`; return what is still missing."""
+    end = time.monotonic() + seconds
+    while True:
+        missing = _missing(names, macs)
+        if not missing or time.monotonic() >= end:
+            return missing
+        time.sleep(POLL_SECONDS)
+
+
+def apply(plan: DropinPlan, dropin_dir: str = DROPIN_DIR) -> None:
+    """Write (atomically: a temporary file renamed over it) or remove one drop-in, then read the
+    result back; WriteError when it is not what was meant."""
+    directory = os.path.dirname(plan.path)
+    if os.path.dirname(directory) != dropin_dir or os.path.basename(plan.path) != DROPIN_NAME:
+        raise WriteError(f"{plan.path}: not a path bondhook writes")
+    try:
+        if plan.action == "write":
+            assert plan.content is not None
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+            temporary = os.path.join(directory, f".{DROPIN_NAME}.tmp")
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(plan.content)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, plan.path)
+        elif plan.action == "remove":
+            os.unlink(plan.path)
+            if not os.listdir(directory):
+                os.rmdir(directory)
+    except OSError as exc:
+        raise WriteError(f"{plan.path}: {exc.strerror or exc}") from exc
+    now = _read(plan.path) if os.path.exists(plan.path) else None
+    if (now.text if now else None) != plan.content:
+        raise WriteError(f"{plan.path}: reads back other than written")
+
+
+def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> bool:
+    """networkd-sync: bring every bond's drop-in in line with the hardware present. Waits at
+    most `wait_seconds` for the ports' NICs; changes nothing when a configuration file cannot be
+    read. False when a line at error level was logged."""
+    config = load(dirs)
+    for problem in config.problems:
+        log.error("%s; no drop-in changed", problem)
+    if config.problems:
+        return False
+    chosen = networkd.bonds(config.netdevs)
+    names, macs = networkd.expected([dev.name or "" for dev in chosen if dev.own or not dev.mac], config.networks)
+    began = time.monotonic()
+    missing = wait_for(names, macs, wait_seconds)
+    if missing:
+        log.debug("waited %.1f s for udev; not seen: %s", time.monotonic() - began, " ".join(missing))
+    ok = True
+    for plan in networkd.plans(config.netdevs, config.networks, config.own, linkfs.read_facts()):
+        if plan.action != "none" and not dry_run:
+            try:
+                apply(plan, dirs[0])
+            except WriteError as exc:
+                logsetup.emit(m for m in plan.messages if m.level >= logging.WARNING)
+                log.error("%s: %s; drop-in left as it was", plan.bond or plan.path, exc)
+                ok = False
+                continue
+        logsetup.emit(plan.messages, dry_run=dry_run and plan.action != "none")
+        ok = ok and all(m.level < logging.ERROR for m in plan.messages)
+    return ok
+
+
+def release(dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> int:
+    """networkd-release: remove every drop-in that carries bondhook's marker; how many."""
+    own = list(_own_dropins(dirs[0]))
+    for item in own:
+        plan = DropinPlan(None, "remove", item.path)
+        if not dry_run:
+            apply(plan, dirs[0])
+        logsetup.emit([Message(logging.INFO, f"removed {item.path} (MAC {item.mac}, from {item.source})")], dry_run)
+    return len(own)

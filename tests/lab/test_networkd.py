@@ -1,0 +1,152 @@
+"""systemd-networkd and netplan on the real daemons: two cloned hosts (same machine-id, NICs of
+their own) whose bonds networkd creates, without and with bondhook's unit command."""
+
+import json
+
+import pytest
+
+from .vm import boot_together
+
+pytestmark = pytest.mark.lab
+
+MACHINE_ID = "5eed0000c10ed0000000000000000043"
+CLONES = {
+    "clone1": ("52:54:00:c8:76:09", "52:54:00:c8:76:0a", "52:54:00:c8:76:0b", "52:54:00:c8:76:0c", "52:54:00:c8:76:0d"),
+    "clone2": ("52:54:00:3e:11:01", "52:54:00:3e:11:02", "52:54:00:3e:11:03", "52:54:00:3e:11:04", "52:54:00:3e:11:05"),
+}
+ROLES = {"clone1": "netplan-nm", "clone2": "edges"}
+BONDHOOK_LINE = "bondhook: "
+
+
+def derived(mac: str) -> str:
+    return "02" + mac[2:]
+
+
+@pytest.fixture(scope="module")
+def clones(lab_out, release):
+    """Both clones boot at once and run the common part; then clone1 brings netplan's bond up with
+    the NetworkManager renderer while clone2 runs the edge cases."""
+    guests = {
+        f"networkd-{name}": (
+            nics,
+            {
+                **{f"NIC_{letter}": mac for letter, mac in zip("ABCDE", nics, strict=True)},
+                "CLONE_MACHINE_ID": MACHINE_ID,
+                "LAB_ROLE": ROLES[name],
+            },
+        )
+        for name, nics in CLONES.items()
+    }
+    runs = boot_together("networkd.sh", guests, lab_out / release.name, release)
+    results = {name: runs[f"networkd-{name}"] for name in CLONES}
+    for run in results.values():
+        assert run["done"] == "1", run.log()[-3000:]
+    return results
+
+
+def test_netplan_renders_a_netdev_for_the_bond(clones):
+    assert clones["clone1"]["netplan.netdev"] == "/run/systemd/network/10-netplan-bond2.netdev"
+
+
+def test_without_bondhook_clones_collide(clones):
+    """networkd hashes the machine-id and the name: one MAC on two hosts, for .netdev and netplan."""
+    one, two = clones["clone1"], clones["clone2"]
+    for bond in ("bond0", "bond2"):
+        assert one[f"without.{bond}"] == two[f"without.{bond}"], bond
+        assert not one[f"without.{bond}"].startswith("52:54:00"), bond
+
+
+def test_with_bondhook_each_clone_carries_its_derived_mac(clones):
+    for name, nics in CLONES.items():
+        run = clones[name]
+        assert run["with.rc"] == "0", run.log("with.txt")
+        assert run["with.bond0"] == derived(nics[0]), run.log("networkd.log")[-2000:]
+        assert run["with.bond2"] == derived(nics[3])
+        assert len(run["with.bond0_slaves"].split()) == 2
+    assert clones["clone1"]["with.bond0"] != clones["clone2"]["with.bond0"]
+
+
+def test_the_drop_in_carries_value_marker_and_source(clones):
+    run, nics = clones["clone1"], CLONES["clone1"]
+    a = run["nics"].split(",")[0]
+    text = run["dropin.bond0"].split("|")
+    assert f"MACAddress={derived(nics[0])}" in text and f"MAC={derived(nics[0])}" in text
+    assert f"Source={a}={nics[0]}" in text and "[X-Bondhook]" in text
+    assert run["dropin.bond2"] == derived(nics[3])
+    assert run.log("with.txt").count(BONDHOOK_LINE) == 2  # one line per drop-in written
+
+
+def test_a_persons_macaddress_is_left_alone(clones):
+    run = clones["clone2"]
+    assert run["with.bond1"] == "02:aa:bb:cc:dd:01"
+    assert "No such file" in run["dropin.bond1"]
+    assert run["person.rc"] == "0" and run["person.lines"] == "1", run.log("person.txt")
+    assert run["person.dropin"] == "50-mine.conf"  # bondhook's own drop-in removed
+    assert run["person.bond0"] == "02:aa:bb:cc:dd:00"
+
+
+def test_opt_out_removes_bondhooks_drop_in(clones):
+    run = clones["clone2"]
+    assert run["back.rc"] == "0" and run["back.lines"] == "1", run.log("back.txt")  # written again
+    assert run["optout.rc"] == "0" and run["optout.lines"] == "1", run.log("optout.txt")
+    assert run["optout.dropin"] == "50-mine.conf"
+    assert run["back_again.lines"] == "1"
+
+
+def test_a_steady_boot_changes_nothing_and_says_nothing(clones):
+    for name, nics in CLONES.items():
+        run = clones[name]
+        assert (run["steady.rc"], run["steady.lines"]) == ("0", "0"), run.log("steady.txt")
+        assert run["steady.bond0"] == derived(nics[0])
+    print({name: run["steady.ms"] for name, run in clones.items()})
+
+
+def test_a_bad_network_file_is_one_line_and_changes_nothing(clones):
+    run = clones["clone2"]
+    assert run["bad.rc"] == "1" and run["bad.lines"] == "1", run.log("bad.txt")
+    assert "40-bad.network: line 3 is not KEY=VALUE" in run.log("bad.txt")
+    assert run["bad.unchanged"] == "yes"
+
+
+def test_a_missing_nic_delays_the_unit_by_its_bound_only(clones):
+    """The unit waits at most 5 s for the NICs its bonds' ports name (ghost0 never comes); the
+    run's total (Python's start included, noisy under TCG) is printed for the record."""
+    run = clones["clone2"]
+    assert run["missing.rc"] == "1", run.log("missing.txt")
+    assert "bond3: no port with a usable permanent MAC (port ghost0 is absent)" in run.log("missing.txt")
+    assert 5.0 <= float(run["missing.waited"]) < 6.0, run.log("missing.txt")
+    print(f"missing NIC: {run['missing.ms']} ms in all, steady boot {run['steady.ms']} ms")
+
+
+def test_a_replaced_nic_gives_the_new_derived_mac_and_one_line(clones):
+    run, nics = clones["clone2"], CLONES["clone2"]
+    assert run["replaced.rc"] == "0" and run["replaced.lines"] == "1", run.log("replaced.txt")
+    assert "source changed" in run.log("replaced.txt")
+    assert run["replaced.bond0"] == derived(nics[4])
+
+
+def test_status_shows_networkd_bonds_and_their_owner(clones):
+    run, nics = clones["clone1"], CLONES["clone1"]
+    rows = {row["bond"]: row for row in json.loads(run.log("status.json"))}
+    assert rows["bond0"]["networkd"]["owner"] == "bondhook" and rows["bond0"]["matches"]
+    assert rows["bond1"]["networkd"]["owner"] == "a person" and rows["bond1"]["held_by"]
+    assert rows["bond2"]["networkd"]["netdev"] == "/run/systemd/network/10-netplan-bond2.netdev"
+    assert rows["bond2"]["mac"] == derived(nics[3])
+    assert "(owner: bondhook)" in run.log("status.txt"), run.log("status.txt")
+
+
+def test_release_removes_only_bondhooks_drop_ins(clones):
+    run = clones["clone2"]
+    assert run["release.rc"] == "0"
+    assert run["release.left"].split() == ["/etc/systemd/network/25-bond0.netdev.d/50-mine.conf"]
+
+
+def test_netplan_with_the_networkmanager_renderer_gets_the_derived_mac(clones):
+    """netplan renders NetworkManager profiles into /run; bondhook's NetworkManager path gives the
+    bond its MAC and writes the profile where it lives, leaving no copy in /etc that would
+    outlive netplan's configuration."""
+    run, nics = clones["clone1"], CLONES["clone1"]
+    assert "netplan-bond2.nmconnection" in run["nm_netplan.profiles"]
+    assert run["nm_netplan.bond2"] == derived(nics[3]), run.log("nm.log")[-3000:]
+    assert run["nm_netplan.run_mac"].lower() == derived(nics[3])
+    assert run["nm_netplan.etc"] == ""

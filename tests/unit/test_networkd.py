@@ -1,0 +1,322 @@
+"""systemd-networkd bonds: reading the configuration directories as networkd does, finding ports,
+and what bondhook's drop-in should hold. Directories are temporary; links are fact snapshots."""
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from bondhook import logsetup, networkd, networkdfs
+from bondhook.mac import Mac
+from bondhook.networkd import DROPIN_NAME, Text, content, decide_netdev, matches, network, plans
+from tests.unit.facts import A, B, facts, nic
+
+C = Mac.parse("52:54:00:c8:76:0b")
+BOND0 = "[NetDev]\nName=bond0\nKind=bond\n"
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> list[str]:
+    found = [str(tmp_path / name) for name in ("etc", "run", "lib")]
+    for directory in found:
+        os.makedirs(directory)
+    return found
+
+
+def write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    Path(path).write_text(text)
+
+
+def port(name: str, bond: str = "bond0") -> str:
+    return f"[Match]\nName={name}\n\n[Network]\nBond={bond}\n"
+
+
+WORLD = facts(nic("enp0s10", 2, A), nic("enp0s11", 3, B))
+
+
+def load_bond0(dirs):
+    config = networkdfs.load(dirs)
+    assert config.problems == ()
+    [dev] = networkd.bonds(config.netdevs)
+    return dev, config
+
+
+def test_an_earlier_directory_hides_a_file_of_the_same_name(dirs):
+    etc, run, _ = dirs
+    write(f"{run}/25-bond0.netdev", BOND0 + "MACAddress=02:00:00:00:00:01\n")
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    dev, _ = load_bond0(dirs)
+    assert dev.path == f"{etc}/25-bond0.netdev" and dev.mac is None
+
+
+@pytest.mark.parametrize("mask", ["devnull", "empty"])
+def test_a_masked_file_is_skipped(dirs, mask):
+    etc, run, _ = dirs
+    write(f"{run}/25-bond0.netdev", BOND0)
+    if mask == "devnull":
+        os.symlink(os.devnull, f"{etc}/25-bond0.netdev")
+    else:
+        write(f"{etc}/25-bond0.netdev", "\n")
+    assert networkd.bonds(networkdfs.load(dirs).netdevs) == ()
+
+
+def test_drop_ins_apply_from_every_directory_by_file_name(dirs):
+    """netplan's .netdev lives in /run; a drop-in in /etc applies to it, and of two drop-ins of
+    one name, /etc's hides /run's. Later file names override earlier ones."""
+    etc, run, lib = dirs
+    write(f"{run}/10-netplan-bond0.netdev", BOND0)
+    write(f"{lib}/10-netplan-bond0.netdev.d/10-vendor.conf", "[NetDev]\nMACAddress=02:00:00:00:00:01\n")
+    write(f"{run}/10-netplan-bond0.netdev.d/50-x.conf", "[NetDev]\nMACAddress=02:00:00:00:00:02\n")
+    write(f"{etc}/10-netplan-bond0.netdev.d/50-x.conf", "[NetDev]\nMACAddress=\n")
+    dev, _ = load_bond0(dirs)
+    assert dev.mac is None  # /etc's 50-x.conf resets what 10-vendor.conf set
+    assert dev.dropin == f"{etc}/10-netplan-bond0.netdev.d/{DROPIN_NAME}"
+
+
+def test_bondhooks_marked_drop_in_is_its_own_not_a_persons(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    write(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}", content(Mac.parse("02:54:00:c8:76:09"), f"enp0s10={A}"))
+    dev, config = load_bond0(dirs)
+    assert dev.mac is None and dev.own is not None and dev.own.source == f"enp0s10={A}"
+    assert networkd.owner(dev) == "bondhook" and [o.path for o in config.own] == [dev.own.path]
+
+
+def test_a_person_who_edits_bondhooks_drop_in_owns_it(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    text = content(Mac.parse("02:54:00:c8:76:09"), f"enp0s10={A}").replace("MACAddress=02:54", "MACAddress=06:54")
+    write(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}", text)
+    dev, config = load_bond0(dirs)
+    assert dev.own is None and dev.mac == "06:54:00:c8:76:09" and networkd.owner(dev) == "a person"
+    assert config.own == ()
+
+
+def test_of_two_netdevs_for_one_name_the_first_file_wins(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/20-a.netdev", BOND0)
+    write(f"{etc}/30-b.netdev", "[NetDev]\nName=bond0\nKind=dummy\n")
+    dev, _ = load_bond0(dirs)
+    assert dev.path.endswith("20-a.netdev")
+
+
+def test_ports_in_name_order_whatever_the_file_order(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    write(f"{etc}/10-b.network", port("enp0s11"))
+    write(f"{etc}/20-a.network", port("enp0s10"))
+    _, config = load_bond0(dirs)
+    assert networkd.ports("bond0", config.networks, WORLD) == (("enp0s10", "enp0s11"), ())
+
+
+def test_the_first_matching_network_file_decides_a_link(dirs):
+    """networkd applies one .network per link: the first by file name. An earlier file without
+    Bond= takes enp0s10 out of the bond."""
+    etc, _, _ = dirs
+    write(f"{etc}/05-plain.network", "[Match]\nName=enp0s10\n")
+    write(f"{etc}/30-ports.network", port("enp0s1*"))
+    config = networkdfs.load(dirs)
+    assert networkd.ports("bond0", config.networks, WORLD)[0] == ("enp0s11",)
+
+
+@pytest.mark.parametrize(
+    ("match", "expected"),
+    [
+        ("Name=enp0s1*", True),
+        ("Name=!enp0s10", False),
+        ("Name=en* !enp0s11", True),
+        ("MACAddress=52:54:00:c8:76:09", True),
+        ("PermanentMACAddress=52-54-00-c8-76-0a", False),
+        ("PermanentMACAddress=52:54:00:c8:76:0a 52:54:00:c8:76:09", True),
+        ("Name=enp0s10\nPermanentMACAddress=52:54:00:c8:76:0a", False),
+        ("", True),
+    ],
+)
+def test_match_as_networkd_tests_it(match, expected):
+    net = network(Text("/x/10.network", f"[Match]\n{match}\n[Network]\nBond=bond0\n"), [])
+    assert matches(net, nic("enp0s10", 2, A)) is expected
+
+
+def test_a_match_key_bondhook_cannot_evaluate_is_one_warning(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    write(f"{etc}/30-path.network", "[Match]\nPath=pci-0000:00:0a.0\n[Network]\nBond=bond0\n")
+    write(f"{etc}/31-a.network", port("enp0s11"))
+    _, config = load_bond0(dirs)
+    names, warnings = networkd.ports("bond0", config.networks, WORLD)
+    assert names == ("enp0s11",)
+    [warning] = warnings
+    assert "30-path.network matches on Path" in warning.text and "Name or MACAddress" in warning.text
+
+
+def test_what_the_boot_waits_for_is_exact_names_and_addresses_only(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/30-a.network", port("enp0s10"))
+    write(f"{etc}/31-b.network", "[Match]\nPermanentMACAddress=52:54:00:c8:76:0a\n[Network]\nBond=bond0\n")
+    write(f"{etc}/32-glob.network", port("eth*"))
+    write(f"{etc}/33-other.network", port("enp9s0", "bond9"))
+    config = networkdfs.load(dirs)
+    assert networkd.expected(["bond0"], config.networks) == (("enp0s10",), (B,))
+
+
+def decide(dirs, world=WORLD):
+    dev, config = load_bond0(dirs)
+    return decide_netdev(dev, config.networks, world)
+
+
+def bond0_with_ports(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    write(f"{etc}/30-a.network", port("enp0s10"))
+    write(f"{etc}/30-b.network", port("enp0s11"))
+    return etc
+
+
+def test_first_start_writes_the_drop_in_with_one_line(dirs):
+    etc = bond0_with_ports(dirs)
+    plan = decide(dirs)
+    assert plan.action == "write" and plan.path == f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}"
+    assert "MACAddress=02:54:00:c8:76:09\n" in plan.content and f"Source=enp0s10={A}\n" in plan.content
+    [line] = plan.messages
+    assert line.level == logging.INFO and line.text.endswith("derived from enp0s10 (52:54:00:c8:76:09)")
+
+
+def test_a_steady_start_changes_nothing_and_says_nothing(dirs):
+    bond0_with_ports(dirs)
+    networkdfs.apply(decide(dirs), dirs[0])
+    plan = decide(dirs)
+    assert (plan.action, plan.messages) == ("none", ())
+
+
+def test_a_replaced_nic_rewrites_the_drop_in_with_one_line(dirs):
+    bond0_with_ports(dirs)
+    networkdfs.apply(decide(dirs), dirs[0])
+    plan = decide(dirs, facts(nic("enp0s10", 2, C), nic("enp0s11", 3, B)))
+    assert plan.action == "write" and "MACAddress=02:54:00:c8:76:0b\n" in plan.content
+    [line] = plan.messages
+    assert f"source changed (enp0s10={A} -> enp0s10={C})" in line.text
+
+
+def test_a_missing_first_port_falls_back_with_a_warning(dirs):
+    bond0_with_ports(dirs)
+    plan = decide(dirs, facts(nic("enp0s11", 3, B)))
+    assert plan.target == Mac.parse("02:54:00:c8:76:0a")
+    assert [m.level for m in plan.messages] == [logging.WARNING, logging.INFO]
+    assert "port enp0s10 is absent" in plan.messages[0].text
+
+
+def test_no_usable_port_keeps_an_earlier_drop_in_and_says_so(dirs):
+    bond0_with_ports(dirs)
+    networkdfs.apply(decide(dirs), dirs[0])
+    plan = decide(dirs, facts())
+    assert plan.action == "none"
+    [line] = plan.messages
+    assert line.level == logging.ERROR and "port enp0s10 is absent" in line.text
+    assert "kept" in line.text and "check the .network files with Bond=bond0" in line.text
+
+
+@pytest.mark.parametrize(
+    ("dropin", "why"),
+    [
+        ("[NetDev]\nMACAddress=02:aa:bb:cc:dd:ee\n", "MACAddress=02:aa:bb:cc:dd:ee is set by a person"),
+        ("[X-Bondhook]\nDeriveMAC=no\n", "opted out"),
+    ],
+)
+def test_a_persons_mac_or_opt_out_removes_bondhooks_drop_in(dirs, dropin, why):
+    etc = bond0_with_ports(dirs)
+    networkdfs.apply(decide(dirs), dirs[0])
+    write(f"{etc}/25-bond0.netdev.d/50-mine.conf", dropin)
+    plan = decide(dirs)
+    assert plan.action == "remove"
+    [line] = plan.messages
+    assert why in line.text
+    networkdfs.apply(plan, dirs[0])
+    assert os.listdir(f"{etc}/25-bond0.netdev.d") == ["50-mine.conf"]
+    assert decide(dirs).messages == ()  # and then nothing more is said
+
+
+def test_a_persons_mac_in_the_netdev_is_left_alone_quietly(dirs):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/25-bond0.netdev", BOND0 + "MACAddress=02:aa:bb:cc:dd:ee\n")
+    assert (decide(dirs).action, decide(dirs).messages) == ("none", ())
+
+
+def test_derive_from_a_named_port(dirs):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/25-bond0.netdev.d/50-mine.conf", "[X-Bondhook]\nDeriveMAC=enp0s11\n")
+    assert decide(dirs).target == Mac.parse("02:54:00:c8:76:0a")
+
+
+@pytest.mark.parametrize(("key", "value"), [("DeriveMAC", "a/b"), ("Scheme", "03")])
+def test_a_bad_option_value_is_one_line_and_changes_nothing(dirs, key, value):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/25-bond0.netdev.d/50-mine.conf", f"[X-Bondhook]\n{key}={value}\n")
+    plan = decide(dirs)
+    assert plan.action == "none"
+    [line] = plan.messages
+    assert line.level == logging.ERROR and f"[X-Bondhook] {key} value '{value}' is not one of" in line.text
+    assert "fix or remove that key" in line.text
+
+
+def test_a_persons_file_at_bondhooks_path_is_never_overwritten(dirs):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}", "[NetDev]\nDescription=mine\n")
+    plan = decide(dirs)
+    assert plan.action == "none" and "is not bondhook's" in plan.messages[0].text
+
+
+def test_a_drop_in_whose_netdev_is_gone_is_removed(dirs):
+    etc = bond0_with_ports(dirs)
+    networkdfs.apply(decide(dirs), dirs[0])
+    os.unlink(f"{etc}/25-bond0.netdev")
+    config = networkdfs.load(dirs)
+    [plan] = plans(config.netdevs, config.networks, config.own, WORLD)
+    assert plan.action == "remove" and "its .netdev is gone" in plan.messages[0].text
+
+
+def test_apply_writes_reads_back_and_refuses_other_paths(dirs):
+    etc = bond0_with_ports(dirs)
+    plan = decide(dirs)
+    networkdfs.apply(plan, etc)
+    path = Path(plan.path)
+    assert path.read_text() == plan.content and oct(path.stat().st_mode & 0o777) == "0o644"
+    with pytest.raises(networkdfs.WriteError, match="not a path bondhook writes"):
+        networkdfs.apply(plan, dirs[1])
+
+
+@pytest.fixture
+def world(monkeypatch):
+    """The sync's edges: this snapshot of links, udev already done."""
+    monkeypatch.setattr(networkdfs.linkfs, "read_facts", lambda: WORLD)
+    monkeypatch.setattr(networkdfs, "wait_for", lambda names, macs, seconds: [])
+
+
+def test_sync_then_release_leave_a_persons_files(dirs, world, caplog):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/25-bond0.netdev.d/50-mine.conf", "[NetDev]\nDescription=mine\n")
+    assert networkdfs.sync(0, dirs=dirs)
+    assert sorted(os.listdir(f"{etc}/25-bond0.netdev.d")) == ["50-mine.conf", DROPIN_NAME]
+    assert networkdfs.release(dirs=dirs) == 1
+    assert os.listdir(f"{etc}/25-bond0.netdev.d") == ["50-mine.conf"]
+
+
+def test_sync_with_an_unreadable_file_changes_nothing_in_one_line(dirs, world, capsys):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/40-bad.network", "[Match]\nName=enp0s12\nnot an assignment\n")
+    logsetup.setup()
+    assert not networkdfs.sync(0, dirs=dirs)
+    assert not os.path.exists(f"{etc}/25-bond0.netdev.d")
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(
+        "40-bad.network: line 3 is not KEY=VALUE; fix the file (networkd ignores that line); no drop-in changed"
+    )
+
+
+def test_dry_run_writes_nothing(dirs, world, capsys):
+    etc = bond0_with_ports(dirs)
+    logsetup.setup()
+    assert networkdfs.sync(0, dry_run=True, dirs=dirs)
+    assert not os.path.exists(f"{etc}/25-bond0.netdev.d")
+    assert "dry run, not done" in capsys.readouterr().err
