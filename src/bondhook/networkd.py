@@ -296,9 +296,10 @@ def _option_line(dev: Netdev, exc: OptionError) -> str:
     )
 
 
-def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts) -> DropinPlan:
+def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts, unseen: Sequence[str] = ()) -> DropinPlan:
     """What bondhook's drop-in for one bond .netdev should be, and the lines to log. Quiet when
-    nothing changes, so that a steady boot logs nothing."""
+    nothing changes, so that a steady boot logs nothing. `unseen`: what the boot-time wait did
+    not see (names, addresses), said when no port is found."""
     name, own = dev.name, dev.own
     try:
         req, warnings = request(dev, networks, facts)
@@ -313,7 +314,8 @@ def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts) -> Dro
     plan = decide(req, facts)
     if plan.target is None:
         kept = f"kept {own.path} (MAC {own.mac}, from {own.source})" if own else "no drop-in written"
-        text = f"{name}: {plan.problem}; {kept}; check the .network files with Bond={name}"
+        waited = f"; udev did not show {' '.join(unseen)} in time" if unseen else ""
+        text = f"{name}: {plan.problem}{waited}; {kept}; check the .network files with Bond={name}"
         return DropinPlan(name, "none", dev.dropin, messages=(*warnings, Message(logging.ERROR, text)))
     if dev.occupied:
         text = f"{name}: {dev.dropin} is not bondhook's (no [{SECTION}] marker); left unchanged; rename it"
@@ -322,6 +324,10 @@ def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts) -> Dro
     lines = [*warnings, *(m for m in plan.messages if m.level >= logging.WARNING)]
     if own is not None and parse_optional(own.mac) == plan.target and own.source == record:
         return DropinPlan(name, "none", dev.dropin, target=plan.target, messages=tuple(lines))
+    if own is not None and parse_optional(own.mac) == plan.target and own.source.endswith(f"={plan.source_perm}"):
+        # The same NIC under another name (bondhook ran before udev renamed it): not news.
+        lines.append(Message(logging.DEBUG, f"{name}: source renamed ({own.source} -> {record})"))
+        return DropinPlan(name, "write", dev.dropin, content(plan.target, record), plan.target, tuple(lines))
     if own is not None:
         was = own.source or "unknown"
         text = f"{name}: source changed ({was} -> {record}); {dev.dropin}: MACAddress {own.mac} -> {plan.target}"
@@ -356,8 +362,12 @@ def bonds(netdevs: Sequence[Netdev]) -> tuple[Netdev, ...]:
 
 
 def plans(
-    netdevs: Sequence[Netdev], networks: Sequence[Network], own: Sequence[Own], facts: Facts
+    netdevs: Sequence[Netdev],
+    networks: Sequence[Network],
+    own: Sequence[Own],
+    facts: Facts,
+    unseen: Sequence[str] = (),
 ) -> tuple[DropinPlan, ...]:
     """Every bond's drop-in plan, then the removal of bondhook's drop-ins that no bond uses."""
     chosen = bonds(netdevs)
-    return (*(decide_netdev(dev, networks, facts) for dev in chosen), *stale(own, chosen))
+    return (*(decide_netdev(dev, networks, facts, unseen) for dev in chosen), *stale(own, chosen))

@@ -208,7 +208,7 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
     if missing:
         log.debug("waited %.1f s for udev; not seen: %s", time.monotonic() - began, " ".join(missing))
     ok = True
-    for plan in networkd.plans(config.netdevs, config.networks, config.own, linkfs.read_facts()):
+    for plan in networkd.plans(config.netdevs, config.networks, config.own, linkfs.read_facts(), missing):
         if plan.action != "none" and not dry_run:
             try:
                 apply(plan, dirs[0])

@@ -104,7 +104,7 @@ def test_the_networkd_unit_is_enabled_valid_and_works_as_installed(guest):
     """Enabled by the package (wanted by systemd-networkd.service), accepted by systemd-analyze,
     and its ExecStart, run as systemd runs it, writes a bond's drop-in; removal takes the drop-in
     out and purge the enablement."""
-    assert guest["unit.wants"] == "/usr/lib/systemd/system/bondhook-networkd.service"
+    assert guest["unit.wants"] == "/usr/lib/systemd/system/bondhook-networkd.service", guest["unit.wants"]
     assert guest["unit.verify_rc"] == "0", guest.log("unit-verify.txt")
     assert guest["unit.run_rc"] == "0" and guest["unit.dropin"] == "02:54:00:c8:76:09", guest.log("unit-run.txt")
     assert guest["remove.networkd_dropin"] == ""

@@ -217,6 +217,28 @@ def test_no_usable_port_keeps_an_earlier_drop_in_and_says_so(dirs):
     assert "kept" in line.text and "check the .network files with Bond=bond0" in line.text
 
 
+def test_ports_matched_by_address_that_never_came_are_named_in_the_one_line(dirs):
+    """Seen at a real systemd boot under TCG: udev loads the NIC driver during coldplug, so the
+    NICs a .network matches by address may not exist yet when the wait ends."""
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0)
+    write(f"{etc}/30-a.network", "[Match]\nPermanentMACAddress=52:54:00:c8:76:09\n[Network]\nBond=bond0\n")
+    dev, config = load_bond0(dirs)
+    [line] = decide_netdev(dev, config.networks, facts(), ["52:54:00:c8:76:09"]).messages
+    assert "no ports configured or enslaved); udev did not show 52:54:00:c8:76:09 in time; no drop-in" in line.text
+
+
+def test_the_same_nic_under_its_new_name_is_rewritten_without_a_line(dirs):
+    """bondhook ran before udev renamed the NIC (eth0), the next boot after (enp0s10)."""
+    etc = bond0_with_ports(dirs)
+    for name, mac in (("a", A), ("b", B)):
+        write(f"{etc}/30-{name}.network", f"[Match]\nPermanentMACAddress={mac}\n[Network]\nBond=bond0\n")
+    networkdfs.apply(decide(dirs, facts(nic("eth0", 2, A), nic("eth1", 3, B))), dirs[0])
+    plan = decide(dirs)
+    assert plan.action == "write" and f"Source=enp0s10={A}" in plan.content
+    assert [m.level for m in plan.messages] == [logging.DEBUG]
+
+
 @pytest.mark.parametrize(
     ("dropin", "why"),
     [

@@ -87,7 +87,7 @@ umount /tmp/image/run /tmp/image/var /tmp/image/usr /tmp/image/proc /tmp/image /
 
 step "systemd-networkd through the installed unit (enabled by the package, run as systemd would)"
 UNIT_WANTS=/etc/systemd/system/systemd-networkd.service.wants/bondhook-networkd.service
-record unit.wants "$(readlink $UNIT_WANTS)"
+record unit.wants "$(readlink -f $UNIT_WANTS)" # bookworm links via /lib, which is /usr/lib
 systemd-analyze verify /usr/lib/systemd/system/bondhook-networkd.service >"$OUT/unit-verify.txt" 2>&1
 record unit.verify_rc "$?"
 mkdir -p /etc/systemd/network
