@@ -178,9 +178,10 @@ def _macs_match(values: Sequence[str], mac: Mac | None) -> bool:
 
 
 def matches(net: Network, link: Link) -> bool:
-    """Whether networkd would apply `net` to `link` (all given keys must match)."""
+    """Whether networkd would apply `net` to `link`: all given keys must match, and a file with no
+    [Match] condition matches nothing (networkd ignores it and says to write Name=*)."""
     match = net.match
-    return (
+    return bool(match) and (
         ("Name" not in match or _names_match(match["Name"], link.name))
         and ("MACAddress" not in match or _macs_match(match["MACAddress"], link.address))
         and ("PermanentMACAddress" not in match or _macs_match(match["PermanentMACAddress"], link.perm_address))

@@ -131,7 +131,8 @@ def test_the_first_matching_network_file_decides_a_link(dirs):
         ("PermanentMACAddress=52-54-00-c8-76-0a", False),
         ("PermanentMACAddress=52:54:00:c8:76:0a 52:54:00:c8:76:09", True),
         ("Name=enp0s10\nPermanentMACAddress=52:54:00:c8:76:0a", False),
-        ("", True),
+        ("", False),
+        ("Name=*", True),
     ],
 )
 def test_match_as_networkd_tests_it(match, expected):
