@@ -167,8 +167,13 @@ def boot(
     release: Release = BOOKWORM,
     timeout: float = BOOT_TIMEOUT,
 ) -> GuestRun:
-    """Boot one guest of `release`, run guest/SCRIPT in it, and return what it recorded."""
+    """Boot one guest of `release`, run guest/SCRIPT in it, and return what it recorded. Files a
+    guest wrote into `out` before (a reused LAB_OUT) are removed first, since guests append to
+    theirs; directories are the caller's inputs and stay."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.iterdir():
+        if stale.is_file():
+            stale.unlink()
     start = time.monotonic()
     argv = command(script, macs, out, env, release=release)
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=out)
