@@ -174,15 +174,23 @@ def test_a_bond_brought_up_through_its_port_profile_carries_the_derived_mac(firs
 
 
 def test_the_dispatcher_sets_the_device_only_where_networkmanager_does_not(replaced, release):
-    """The port taken over from another profile (s17): NetworkManager 1.42 leaves the bond's
-    cloned MAC unapplied and bondhook's pre-up sets the device (one line); 1.52 applies it, so
-    even with bondhook's program gone the bond carries the MAC bondhook wrote into the profile,
-    and the pre-up finds the steady state. The pre-up looks at the device, not at a version: the
-    same code does both (docs/design.md, "Releases")."""
-    nm_applies = replaced["s17.without.mac"] == "02:54:00:c8:76:0c"  # bondhook quiet: only NM sets it
-    assert replaced["s17.with.mac"] == "02:54:00:c8:76:0c"
-    assert replaced["s17.with.lines"] == ("0" if nm_applies else "1"), replaced.log("syslog.log")
-    assert nm_applies == (release.name == "trixie")
+    """The port taken over from another profile (s17). 1.52 applies the bond profile's cloned MAC,
+    so even with bondhook's program gone the bond carries the MAC bondhook wrote into the
+    profile, and the pre-up finds the steady state. 1.42 mostly leaves it unapplied and the
+    pre-up sets the device (one line); in one CI run it applied it itself, and then
+    ifenslave's post-down (through Debian's 01-ifupdown) left the bond with another MAC, with and
+    without bondhook alike. So on bookworm the claim held is bondhook's own: when its pre-up set
+    the device, the bond carries the derived MAC. The pre-up looks at the device, not at a
+    version: the same code does both (docs/design.md, "Releases")."""
+    derived = "02:54:00:c8:76:0c"
+    with_mac, lines = replaced["s17.with.mac"], replaced["s17.with.lines"]
+    print(f"{release.name} s17: without {replaced['s17.without.mac']}, with {with_mac} ({lines} lines)")
+    if release.name == "trixie":
+        assert replaced["s17.without.mac"] == derived  # bondhook quiet: NetworkManager set it
+        assert (with_mac, lines) == (derived, "0"), replaced.log("syslog.log")
+    else:
+        assert lines in ("0", "1"), replaced.log("syslog.log")
+        assert lines == "0" or with_mac == derived, replaced.log("syslog.log")
 
 
 def test_version_id_is_offered_where_the_release_has_it(first, release):
