@@ -42,8 +42,8 @@ def _nm_dict(profile: Profile | None) -> dict[str, Any] | None:
 def _networkd_dict(dev: networkd.Netdev | None) -> dict[str, Any] | None:
     if dev is None:
         return None
-    mac = dev.mac or (dev.own.mac if dev.own else None)
-    return {"netdev": dev.path, "mac": mac, "owner": networkd.owner(dev), "dropin": dev.own.path if dev.own else None}
+    mac, dropin = networkd.configured_mac(dev), dev.own.path if dev.own else None
+    return {"netdev": dev.path, "mac": mac, "owner": networkd.owner(dev), "dropin": dropin}
 
 
 def _status_dict(status: BondStatus, profile: Profile | None, dev: networkd.Netdev | None = None) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def format_status(status: BondStatus, profile: Profile | None = None, dev: netwo
             f"  NetworkManager: profile {shown(profile.id)}, cloned-mac-address {value} (owner: {owner(profile)})"
         )
     if dev is not None:
-        value = dev.mac or (dev.own.mac if dev.own else "unset")
+        value = networkd.configured_mac(dev) or "unset"
         lines.append(f"  systemd-networkd: {dev.path}, MACAddress {value} (owner: {networkd.owner(dev)})")
     if status.problem:
         lines.append(f"  problem: {status.problem}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from bondhook.text import decode
+from bondhook.text import CONFIG_LIMIT, config_text
 
 # NetworkManager's keyfile directories, the later one shadowing the earlier for one UUID
 # (in-memory profiles live in /run; /usr/lib holds read-only ones).
@@ -21,7 +21,6 @@ KEYFILE_DIRS = (
     "/run/NetworkManager/system-connections",
 )
 SUFFIX = ".nmconnection"
-MAX_BYTES = 1 << 20
 _ESCAPES = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
 _ASCII_SPACE = " \t\n\v\f\r"  # g_ascii_isspace
 
@@ -72,11 +71,11 @@ def read(path: str) -> Groups:
     """One keyfile's groups; Doubt when it cannot be read or is not text bondhook can vouch for."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES)
+            raw = handle.read(CONFIG_LIMIT)
     except OSError as exc:
         raise Doubt(f"{path}: {exc}") from exc
-    text = decode(raw)
-    if "\ufffd" in text or len(raw) >= MAX_BYTES:
+    text = config_text(raw)
+    if text is None:
         raise Doubt(f"{path}: not a keyfile bondhook can read")
     return groups(text)
 

@@ -247,6 +247,11 @@ def owner(dev: Netdev) -> str:
     return "bondhook" if dev.own else "none"
 
 
+def configured_mac(dev: Netdev) -> str | None:
+    """The MACAddress= networkd gives the bond: a person's, else bondhook's drop-in's, else none."""
+    return dev.mac or (dev.own.mac if dev.own else None)
+
+
 def hold(dev: Netdev) -> Hold | None:
     if dev.mac:
         return Hold(
@@ -323,11 +328,13 @@ def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts, unseen
         return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, text),))
     record = f"{plan.source}={plan.source_perm}"
     lines = [*warnings, *(m for m in plan.messages if m.level >= logging.WARNING)]
-    if own is not None and parse_optional(own.mac) == plan.target and own.source == record:
+    # The source the drop-in records, where it already holds this MAC.
+    same_mac_source = own.source if own is not None and parse_optional(own.mac) == plan.target else None
+    if same_mac_source == record:
         return DropinPlan(name, "none", dev.dropin, target=plan.target, messages=tuple(lines))
-    if own is not None and parse_optional(own.mac) == plan.target and own.source.endswith(f"={plan.source_perm}"):
+    if same_mac_source is not None and same_mac_source.endswith(f"={plan.source_perm}"):
         # The same NIC under another name (bondhook ran before udev renamed it): not news.
-        lines.append(Message(logging.DEBUG, f"{name}: source renamed ({own.source} -> {record})"))
+        lines.append(Message(logging.DEBUG, f"{name}: source renamed ({same_mac_source} -> {record})"))
         return DropinPlan(name, "write", dev.dropin, content(plan.target, record), plan.target, tuple(lines))
     if own is not None:
         was = own.source or "unknown"

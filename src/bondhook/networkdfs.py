@@ -33,11 +33,10 @@ from bondhook.networkd import (
     read_entries,
 )
 from bondhook.plan import Message
-from bondhook.text import decode
+from bondhook.text import CONFIG_LIMIT, config_text
 
 log = logging.getLogger("bondhook")
 
-MAX_BYTES = 1 << 20
 UDEV_DATA = "/run/udev/data"
 POLL_SECONDS = 0.1
 
@@ -62,11 +61,11 @@ def _read(path: str) -> Text | None:
         if os.path.realpath(path) == os.devnull:
             return None
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES)
+            raw = handle.read(CONFIG_LIMIT)
     except OSError as exc:
         return Text(path, None, exc.strerror or str(exc))
-    text = decode(raw)
-    if len(raw) >= MAX_BYTES or "\ufffd" in text:
+    text = config_text(raw)
+    if text is None:
         return Text(path, None, "not a configuration file bondhook can read (too large, or not UTF-8)")
     return Text(path, text) if text.strip() else None
 
@@ -202,7 +201,9 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
     if config.problems:
         return False
     chosen = networkd.bonds(config.netdevs)
-    names, macs = networkd.expected([dev.name or "" for dev in chosen if dev.own or not dev.mac], config.networks)
+    names, macs = networkd.expected(
+        [dev.name for dev in chosen if dev.name and (dev.own or not dev.mac)], config.networks
+    )
     began = time.monotonic()
     missing = wait_for(names, macs, wait_seconds)
     if missing:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 SHOWN_LIMIT = 80
 LINE_LIMIT = 1000
+# A configuration file bondhook reads (a keyfile, a .netdev) is read up to this many bytes.
+CONFIG_LIMIT = 1 << 20
 
 
 def _escape(text: str) -> str:
@@ -39,3 +41,10 @@ def decode(raw: bytes) -> str:
     """Bytes from outside (sysfs, ifquery, keyfiles) as text; invalid UTF-8 never raises: such
     bytes become U+FFFD, which no valid name or value contains, so validation then refuses them."""
     return raw.decode("utf-8", errors="replace")
+
+
+def config_text(raw: bytes) -> str | None:
+    """A configuration file's bytes, read up to CONFIG_LIMIT, as text; None when it may have been
+    cut short or is not UTF-8, since then bondhook cannot say what the file holds."""
+    text = decode(raw)
+    return None if len(raw) >= CONFIG_LIMIT or "\ufffd" in text else text
