@@ -163,6 +163,13 @@ dispatch_by_hand() { # name dev profile
 	record "$1.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
 	record "$1.lines" "$(wc -l <"$OUT/$1.err")"
 }
+# A unit's ExecStart as systemd runs it (an empty environment, from /); words given after the
+# unit file go between the program and its arguments (bondhook's -v).
+run_unit_exec() { # unit-file [words...]
+	cmd=$(sed -n 's/^ExecStart=//p' "$1")
+	shift
+	(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin ${cmd%% *} "$@" ${cmd#* })
+}
 # How many lines bondhook has logged to syslog so far about BOND.
 syslog_lines() { grep -c "bondhook: $1" "$OUT/syslog.log"; }
 keyfile_value() { # file section key

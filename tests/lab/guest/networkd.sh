@@ -71,14 +71,14 @@ stop_networkd() { # and delete what it made: the next start is a boot from scrat
 	for bond in bond0 bond1 bond2 bond3; do ip link del $bond 2>/dev/null; done
 	for nic in "$A" "$B" "$C" "$D" "$E"; do ip link set "$nic" down 2>/dev/null; done
 }
-boot_unit() { # name [-v]: the unit's ExecStart as systemd runs it (empty environment, from /)
-	cmd=$(sed -n 's/^ExecStart=//p' "$UNIT")
-	[ "${2:-}" = -v ] && cmd=$(echo "$cmd" | sed 's|^/usr/bin/bondhook |/usr/bin/bondhook -v |')
+boot_unit() { # name [-v]: the unit's ExecStart as systemd runs it
+	name=$1
+	shift
 	start=$(date +%s%N)
-	(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $cmd) >"$OUT/$1.txt" 2>&1
-	record "$1.rc" "$?"
-	record "$1.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
-	record "$1.lines" "$(grep -c '^bondhook:' "$OUT/$1.txt")"
+	run_unit_exec "$UNIT" "$@" >"$OUT/$name.txt" 2>&1
+	record "$name.rc" "$?"
+	record "$name.ms" "$(( ($(date +%s%N) - start) / 1000000 ))"
+	record "$name.lines" "$(grep -c '^bondhook:' "$OUT/$name.txt")"
 }
 macs() { # name
 	for bond in bond0 bond1 bond2; do record "$1.$bond" "$(mac_of $bond)"; done

@@ -93,8 +93,7 @@ record unit.verify_rc "$?"
 mkdir -p /etc/systemd/network
 printf '[NetDev]\nName=bond7\nKind=bond\n' >/etc/systemd/network/25-bond7.netdev
 printf '[Match]\nName=%s\n\n[Network]\nBond=bond7\n' "$A" >/etc/systemd/network/30-bond7.network
-(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-	$(sed -n 's/^ExecStart=//p' /usr/lib/systemd/system/bondhook-networkd.service)) >"$OUT/unit-run.txt" 2>&1
+run_unit_exec /usr/lib/systemd/system/bondhook-networkd.service >"$OUT/unit-run.txt" 2>&1
 record unit.run_rc "$?"
 record unit.dropin "$(sed -n 's/^MACAddress=//p' /etc/systemd/network/25-bond7.netdev.d/90-bondhook.conf)"
 
