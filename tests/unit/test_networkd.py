@@ -316,13 +316,17 @@ def world(monkeypatch):
     monkeypatch.setattr(networkdfs, "wait_for", lambda names, macs, seconds: [])
 
 
-def test_sync_then_release_leave_a_persons_files(dirs, world, caplog):
+def test_sync_then_release_leave_a_persons_files(dirs, world, capsys):
     etc = bond0_with_ports(dirs)
     write(f"{etc}/25-bond0.netdev.d/50-mine.conf", "[NetDev]\nDescription=mine\n")
+    logsetup.setup()
     assert networkdfs.sync(0, dirs=dirs)
     assert sorted(os.listdir(f"{etc}/25-bond0.netdev.d")) == ["50-mine.conf", DROPIN_NAME]
+    capsys.readouterr()
     assert networkdfs.release(dirs=dirs) == 1
     assert os.listdir(f"{etc}/25-bond0.netdev.d") == ["50-mine.conf"]
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == f"bondhook: removed {etc}/25-bond0.netdev.d/{DROPIN_NAME} (MAC 02:54:00:c8:76:09, from enp0s10={A})"
 
 
 def test_sync_with_an_unreadable_file_changes_nothing_in_one_line(dirs, world, capsys):
