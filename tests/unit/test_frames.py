@@ -1,0 +1,132 @@
+"""Frame classification for `bondhook check`, on frames as a bond's packet socket delivers them."""
+
+import struct
+
+import pytest
+
+from bondhook import frames
+from bondhook.frames import LOOPED, ODD, OTHER, OWN, TWIN, SentFrames, classify
+from bondhook.mac import Mac
+
+OURS = Mac.parse("02:54:00:c8:76:09")
+BRIDGE = Mac.parse("02:54:00:c8:76:0a")
+WATCHED = frozenset({OURS, BRIDGE})
+HOST, MULTICAST = 0, 2  # sll_pkttype: PACKET_HOST, PACKET_MULTICAST
+
+# An IPv6 neighbour solicitation for fe80::54:ff:fec8:7609 from 02:54:00:c8:76:09, as Linux sends
+# it for duplicate address detection (source ::, to the solicited-node group).
+DAD_NS = bytes.fromhex(
+    "3333ffc87609" "025400c87609" "86dd"
+    "6000000000183aff" + "00" * 16 + "ff0200000000000000000001ffc87609"
+    "8700" "0000" "00000000" "fe80000000000000005400fffec87609"
+)  # fmt: skip
+ARP = bytes.fromhex(
+    "ffffffffffff" "525400c8760a" "0806" "0001080006040001525400c8760a0a000001" + "00" * 10
+)  # fmt: skip
+
+
+def tagged(frame: bytes, vlan: int, tpid: int = 0x8100) -> bytes:
+    return frame[:12] + struct.pack("!HH", tpid, vlan) + frame[12:]
+
+
+def test_a_frame_this_host_sent_is_its_own():
+    seen = classify(DAD_NS, frames.PACKET_OUTGOING, WATCHED, SentFrames())
+    assert seen == frames.Seen(OWN, OURS, 0x86DD, None)
+
+
+def test_a_received_frame_with_our_mac_that_we_did_not_send_is_a_twin():
+    seen = classify(DAD_NS, MULTICAST, WATCHED, SentFrames())
+    assert (seen.kind, seen.source, frames.ethertype_name(seen.ethertype)) == (TWIN, OURS, "IPv6 (0x86dd)")
+
+
+def test_a_twin_of_a_mac_stacked_on_the_bond_counts():
+    frame = DAD_NS[:6] + bytes(BRIDGE.octets) + DAD_NS[12:]
+    assert classify(frame, MULTICAST, WATCHED, SentFrames()).kind == TWIN
+
+
+def test_our_own_frame_come_back_is_looped_not_a_twin():
+    sent = SentFrames()
+    sent.add(DAD_NS)
+    assert classify(DAD_NS, MULTICAST, WATCHED, sent).kind == LOOPED
+    assert classify(DAD_NS[:-1] + b"\x0a", MULTICAST, WATCHED, sent).kind == TWIN
+
+
+def test_other_hosts_frames_are_other():
+    seen = classify(ARP, 1, WATCHED, SentFrames())
+    assert (seen.kind, str(seen.source)) == (OTHER, "52:54:00:c8:76:0a")
+    assert frames.ethertype_name(seen.ethertype) == "ARP (0x0806)"
+
+
+@pytest.mark.parametrize("tpid", [0x8100, 0x88A8])
+def test_a_tag_in_the_bytes_gives_the_vlan_and_the_inner_ethertype(tpid):
+    seen = classify(tagged(DAD_NS, 100, tpid), MULTICAST, WATCHED, SentFrames())
+    assert (seen.kind, seen.vlan, seen.ethertype) == (TWIN, 100, 0x86DD)
+
+
+def test_stacked_tags_report_the_outer_vlan():
+    seen = classify(tagged(tagged(DAD_NS, 7), 200, 0x88A8), MULTICAST, WATCHED, SentFrames())
+    assert (seen.vlan, seen.ethertype) == (200, 0x86DD)
+
+
+def test_a_vlan_the_kernel_took_out_is_reported():
+    seen = classify(DAD_NS, MULTICAST, WATCHED, SentFrames(), vlan=42)
+    assert (seen.kind, seen.vlan) == (TWIN, 42)
+
+
+def test_a_looped_vlan_frame_matches_only_on_its_own_vlan():
+    sent = SentFrames()
+    sent.add(DAD_NS, 42)
+    assert classify(DAD_NS, MULTICAST, WATCHED, sent, vlan=42).kind == LOOPED
+    assert classify(DAD_NS, MULTICAST, WATCHED, sent, vlan=43).kind == TWIN
+
+
+@pytest.mark.parametrize("frame", [b"", b"\x33", DAD_NS[:13]])
+def test_a_truncated_frame_is_odd_never_a_twin(frame):
+    assert classify(frame, MULTICAST, WATCHED, SentFrames()).kind == ODD
+
+
+def test_a_truncated_vlan_tag_is_odd():
+    assert classify(tagged(DAD_NS, 5)[:16], MULTICAST, WATCHED, SentFrames()) == frames.Seen(ODD, OURS)
+
+
+def test_an_unknown_ethertype_is_named_by_number():
+    assert frames.ethertype_name(0x88B5) == "EtherType (0x88b5)"
+    assert frames.ethertype_name(None) == "unknown"
+
+
+def test_sent_frames_keep_only_the_newest():
+    sent = SentFrames(limit=2)
+    for n in range(3):
+        sent.add(bytes([n]) * 20)
+    assert (None, bytes([0]) * 20) not in sent and (None, bytes([2]) * 20) in sent
+
+
+def _sum16(data: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+def test_the_probe_goes_to_the_solicited_node_group_of_our_link_local_address():
+    probe = frames.probe(OURS, bytes.fromhex("0102030405060708"))
+    assert probe[:6] == bytes.fromhex("3333ffc87609") and probe[6:12] == bytes(OURS.octets)
+    ipv6 = probe[14:54]
+    source, group = ipv6[8:24], ipv6[24:40]
+    assert group == bytes.fromhex("ff0200000000000000000001ffc87609")
+    # a made-up link-local source ending like ours: the twin solicits it from the same group
+    assert source[:8] == bytes.fromhex("fe80000000000000") and source[13:] == bytes.fromhex("c87609")
+    assert source != frames.link_local(OURS)
+    body = probe[54:]
+    assert body[0] == frames.ECHO_REQUEST and frames.PROBE_MARK in body
+    assert struct.unpack("!H", ipv6[4:6])[0] == len(body)
+    pseudo = source + group + struct.pack("!I3xB", len(body), frames.ICMPV6)
+    assert _sum16(pseudo + body + b"\0" * (len(body) % 2)) == 0xFFFF  # checksum verifies
+
+
+def test_two_probes_differ_so_a_twins_probe_is_never_taken_for_our_own():
+    assert frames.probe(OURS, b"a" * 8) != frames.probe(OURS, b"b" * 8)
+
+
+def test_link_local_is_eui64():
+    assert frames.link_local(OURS).hex() == "fe80000000000000005400fffec87609"
