@@ -13,17 +13,18 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bondhook import __version__, deadline, ifupdown, linkfs, logsetup, networkd, networkdfs
+from bondhook import __version__, deadline, frames, ifupdown, linkfs, logsetup, networkd, networkdfs, stack, wire
 from bondhook.apply import apply_request
 from bondhook.errors import OutsideError
 from bondhook.mac import SCHEMES, Mac, derive
 from bondhook.names import is_ifname
 from bondhook.nmprofile import BOND, Profile, ProfilePlan, owner, profile_request
 from bondhook.options import AUTO, NM_KEYS, OPTIONS, Choice
-from bondhook.plan import BondStatus, Facts, Request, describe
+from bondhook.plan import BondStatus, Facts, Link, Request, describe
+from bondhook.stack import Owner, Upper
 from bondhook.text import shown
 
 log = logging.getLogger("bondhook")
@@ -46,7 +47,32 @@ def _networkd_dict(dev: networkd.Netdev | None) -> dict[str, Any] | None:
     return {"netdev": dev.path, "mac": mac, "owner": networkd.owner(dev), "dropin": dropin}
 
 
-def _status_dict(status: BondStatus, profile: Profile | None, dev: networkd.Netdev | None = None) -> dict[str, Any]:
+def _upper_dict(upper: Upper) -> dict[str, Any]:
+    return {
+        "name": upper.name,
+        "kind": upper.kind,
+        "lower": upper.lower,
+        "mac": str(upper.address) if upper.address else None,
+        "origin": upper.origin,
+        "traceable": upper.traceable,
+        "fix": upper.fix,
+        "dad_failed": list(upper.dad_failed),
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One bond as `status` shows it: its MAC explained, its configuration, what is stacked on it."""
+
+    status: BondStatus
+    profile: Profile | None = None
+    dev: networkd.Netdev | None = None
+    uppers: tuple[Upper, ...] = ()
+    dad_failed: tuple[str, ...] = ()
+
+
+def _status_dict(row: Row) -> dict[str, Any]:
+    status, profile, dev = row.status, row.profile, row.dev
     return {
         "bond": status.name,
         "mac": str(status.address) if status.address else None,
@@ -61,11 +87,31 @@ def _status_dict(status: BondStatus, profile: Profile | None, dev: networkd.Netd
         "problem": status.problem,
         "networkmanager": _nm_dict(profile),
         "networkd": _networkd_dict(dev),
+        "dad_failed": list(row.dad_failed),
+        "uppers": [_upper_dict(upper) for upper in row.uppers],
     }
 
 
-def format_status(status: BondStatus, profile: Profile | None = None, dev: networkd.Netdev | None = None) -> list[str]:
+def _dad_line(name: str, addresses: tuple[str, ...]) -> str:
+    return (
+        f"warning: {name}'s {' '.join(addresses)} failed duplicate address detection: another host on the link "
+        "has this MAC; see 'bondhook check'"
+    )
+
+
+def format_upper(upper: Upper) -> list[str]:
+    indent = "  " * (upper.depth + 1)
+    lines = [f"{indent}{upper.name} ({upper.kind} on {upper.lower}): {upper.address or 'no address'} ({upper.origin})"]
+    if not upper.traceable:
+        lines.append(f"{indent}  warning: not traceable to any port; clones may share it; fix: {upper.fix}")
+    if upper.dad_failed:
+        lines.append(f"{indent}  {_dad_line(upper.name, upper.dad_failed)}")
+    return lines
+
+
+def format_status(row: Row) -> list[str]:
     """The human view: one headline per bond, details indented, warnings spelled out."""
+    status, profile, dev = row.status, row.profile, row.dev
     lines = [f"{status.name}: {status.address or 'no address'} ({status.origin})"]
     lines.append(f"  ports: {' '.join(status.ports) or 'none'}")
     if status.derived:
@@ -89,6 +135,11 @@ def format_status(status: BondStatus, profile: Profile | None = None, dev: netwo
         lines.append(f"  problem: {status.problem}")
     if not status.traceable:
         lines.append(f"  warning: {status.address} is not traceable to any port; clones may share it")
+    if row.dad_failed:
+        lines.append(f"  {_dad_line(status.name, row.dad_failed)}")
+    if row.uppers:
+        lines.append("  stacked on it:")
+        lines.extend(line for upper in row.uppers for line in format_upper(upper))
     return lines
 
 
@@ -116,12 +167,18 @@ def _known_ifaces() -> set[str]:
 NetworkdConfig = tuple[dict[str, networkd.Netdev], tuple[networkd.Network, ...]]
 
 
-def _networkd_bonds() -> NetworkdConfig:
-    """networkd's bond .netdevs by bond name; a file bondhook cannot read is said once."""
+def _networkd_load() -> tuple[NetworkdConfig, tuple[networkd.Netdev, ...]]:
+    """networkd's bond .netdevs by bond name with its .networks, and every .netdev; a file
+    bondhook cannot read is said once."""
     config = networkdfs.load()
     for problem in config.problems:
         log.warning("systemd-networkd configuration not fully read: %s", problem)
-    return {dev.name: dev for dev in networkd.bonds(config.netdevs) if dev.name}, config.networks
+    bonds = {dev.name: dev for dev in networkd.bonds(config.netdevs) if dev.name}
+    return (bonds, config.networks), tuple(config.netdevs)
+
+
+def _networkd_bonds() -> NetworkdConfig:
+    return _networkd_load()[0]
 
 
 def _config(
@@ -152,24 +209,150 @@ def _bond_profiles(everyone: list[Profile]) -> dict[str, Profile]:
     return {p.interface_name: p for p in everyone if p.type == BOND and p.interface_name}
 
 
+def _owners(known: set[str], everyone: list[Profile], netdevs: tuple[networkd.Netdev, ...]) -> dict[str, Owner]:
+    """Who creates each named device, for the fix lines of devices stacked on bonds."""
+    owners = {dev.name: Owner(stack.NETWORKD, dev.path) for dev in netdevs if dev.name}
+    owners.update({p.interface_name: Owner(stack.NM, shown(p.id)) for p in everyone if p.interface_name})
+    owners.update({name: Owner(stack.IFUPDOWN, name) for name in known})
+    return owners
+
+
+def _row(bond: Link, facts: Facts, status: BondStatus, owners: dict[str, Owner], dad: stack.Failures) -> Row:
+    source = facts.get(status.source) if status.source else None
+    perm = source.perm_address if source else None
+    uppers = stack.uppers(bond, facts, status.traceable, perm, owners, dad)
+    return Row(status, uppers=uppers, dad_failed=dad.get(bond.name, ()))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     facts = linkfs.read_facts()
-    everyone = _nm_profiles() if facts.bonds() else []
-    known = _known_ifaces() if facts.bonds() else set()
+    any_bond = bool(facts.bonds())
+    everyone = _nm_profiles() if any_bond else []
+    known = _known_ifaces() if any_bond else set()
     bond_profiles = _bond_profiles(everyone)
-    networkd_config = _networkd_bonds() if facts.bonds() else ({}, ())
+    networkd_config, netdevs = _networkd_load() if any_bond else (({}, ()), ())
+    owners = _owners(known, everyone, netdevs)
+    dad = stack.dad_failures(linkfs.if_inet6()) if any_bond else {}
     rows = []
     for bond in facts.bonds():
         profile = bond_profiles.get(bond.name)
         request, problem = _config(bond.name, facts, known, profile, everyone, networkd_config)
-        rows.append((describe(bond, facts, request, problem), profile, networkd_config[0].get(bond.name)))
+        status = describe(bond, facts, request, problem)
+        row = _row(bond, facts, status, owners, dad)
+        rows.append(replace(row, profile=profile, dev=networkd_config[0].get(bond.name)))
     if args.json:
-        print(json.dumps([_status_dict(*row) for row in rows], indent=2))
+        print(json.dumps([_status_dict(row) for row in rows], indent=2))
     elif not rows:
         print("no bonds")
     else:
-        print("\n".join(line for row in rows for line in format_status(*row)))
+        print("\n".join(line for row in rows for line in format_status(row)))
     return EXIT_OK
+
+
+LISTEN_DEFAULT, LISTEN_MAX = 5.0, 60.0
+
+
+def _listen_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0.5 <= seconds <= LISTEN_MAX:
+        raise argparse.ArgumentTypeError(f"give seconds from 0.5 to {LISTEN_MAX:.0f}, not {shown(text)}")
+    return seconds
+
+
+def _check_target(name: str, facts: Facts) -> tuple[frozenset[Mac], str | None]:
+    """The MACs to watch on one bond, or why it cannot be checked (and what to do)."""
+    if not is_ifname(name):
+        return frozenset(), f"{shown(name)}: not an interface name; give a bond as 'ip link' shows it"
+    link = facts.get(name)
+    if link is None or link.kind != "bond":
+        what = "no such device" if link is None else f"a {link.kind or 'plain'} device, not a bond"
+        return frozenset(), f"{name}: {what}; give a bond ('bondhook status' lists them)"
+    state = linkfs.operstate(name)
+    if state not in ("up", "unknown"):
+        return frozenset(), f"{name}: its link is {state or 'gone'}, so nothing reaches it; bring it up first"
+    watched = stack.addresses(link, facts)
+    if not watched:
+        return frozenset(), f"{name}: has no MAC to watch"
+    return watched, None
+
+
+def _check_dict(watch: wire.Watch | None, bond: str, seconds: float, reason: str | None = None) -> dict[str, Any]:
+    if watch is None:
+        return {"bond": bond, "verdict": "unchecked", "reason": reason}
+    samples = [
+        {"at": round(at, 3), "source": str(seen.source), "ethertype": seen.ethertype, "vlan": seen.vlan}
+        for at, seen in watch.samples
+    ]
+    twins = watch.counts.get(frames.TWIN, 0)
+    return {
+        "bond": bond,
+        "verdict": "twin" if twins else "none",
+        "watched": sorted(str(mac) for mac in watch.watched),
+        "seconds": seconds,
+        "received": watch.received,
+        "twin_frames": twins,
+        "looped_frames": watch.counts.get(frames.LOOPED, 0),
+        "odd_frames": watch.counts.get(frames.ODD, 0),
+        "probes": watch.probes,
+        "samples": samples,
+    }
+
+
+def format_check(result: dict[str, Any]) -> list[str]:
+    """A check's verdict for one bond, with the frames that prove it."""
+    bond, seconds = result["bond"], result["seconds"]
+    watched = ", ".join(result["watched"])
+    probes = f"{result['probes']} probe{'s' if result['probes'] != 1 else ''} sent"
+    if result["verdict"] == "twin":
+        lines = [
+            f"{bond}: TWIN: {result['twin_frames']} frames from another host with this host's MAC "
+            f"({watched}) in {seconds:g} s; {probes}"
+        ]
+        for sample in result["samples"]:
+            vlan = f"VLAN {sample['vlan']}" if sample["vlan"] is not None else "no VLAN"
+            kind = frames.ethertype_name(sample["ethertype"])
+            lines.append(f"  at {sample['at']:.1f} s: from {sample['source']}, {kind}, {vlan}")
+    else:
+        lines = [f"{bond}: no twin seen in {seconds:g} s (watched {watched}; {result['received']} frames; {probes})"]
+    if result["looped_frames"]:
+        lines.append(f"  note: {result['looped_frames']} of this host's own frames came back (a loop or a hub)")
+    return lines
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    facts = linkfs.read_facts()
+    names = args.bonds or [bond.name for bond in facts.bonds()]
+    if not names:
+        log.error("check: no bonds on this host; nothing to check")
+        return EXIT_USAGE
+    results: dict[str, dict[str, Any]] = {}
+    targets = []
+    for name in dict.fromkeys(names):
+        watched, reason = _check_target(name, facts)
+        if reason:
+            log.error("check: %s", reason)
+            results[name] = _check_dict(None, name, args.listen, reason)
+        else:
+            targets.append((name, watched))
+    if targets:
+        try:
+            watches = wire.check(targets, args.listen, probe=not args.passive)
+        except wire.WireError as exc:
+            log.error("check: %s; nothing checked", exc)
+            return EXIT_USAGE
+        results.update({watch.bond: _check_dict(watch, watch.bond, args.listen) for watch in watches})
+    ordered = [results[name] for name in dict.fromkeys(names)]
+    checked = [result for result in ordered if result["verdict"] != "unchecked"]
+    if args.json:
+        print(json.dumps(ordered, indent=2))
+    elif checked:
+        print("\n".join(line for result in checked for line in format_check(result)))
+    if any(result["verdict"] == "twin" for result in checked):
+        return EXIT_FAILED
+    return EXIT_OK if len(checked) == len(ordered) else EXIT_USAGE
 
 
 def _nm_command(name: str, work: Callable[[], list[ProfilePlan]], dry_run: bool, nothing: str) -> int:
@@ -281,6 +464,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
+
+    check = sub.add_parser(
+        "check",
+        help="listen for a twin: another host using this host's bond MACs",
+        description="Listen on each bond (all by default) for frames that carry its MAC, or a MAC stacked on it, "
+        "as source but that another host sent, and send one probe per MAC halfway through that a twin answers. "
+        "Changes nothing; no promiscuous mode. Exit 0: no twin seen, 1: twin seen, 2: could not check.",
+    )
+    check.add_argument("bonds", nargs="*", metavar="BOND", help="bonds to check (default: every bond)")
+    check.add_argument(
+        "--listen",
+        type=_listen_seconds,
+        default=LISTEN_DEFAULT,
+        metavar="SECONDS",
+        help=f"how long to listen (default {LISTEN_DEFAULT:g}, at most {LISTEN_MAX:g})",
+    )
+    check.add_argument("--passive", action="store_true", help="send no probe: listen only")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(func=cmd_check)
 
     derive_cmd = sub.add_parser(
         "derive",

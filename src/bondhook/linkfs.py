@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 SYS_NET = "/sys/class/net"
 PROC_BONDING = "/proc/net/bonding"
+PROC_IF_INET6 = "/proc/net/if_inet6"
 SIOCETHTOOL = 0x8946
 SIOCSIFHWADDR = 0x8924
 ETHTOOL_GPERMADDR = 0x20
@@ -134,6 +135,25 @@ def _master(name: str) -> str | None:
         return None
 
 
+def _uppers(name: str) -> tuple[str, ...]:
+    """Devices stacked on the link (VLANs, macvlans, its bridge or bond), from the kernel's
+    upper_* symlinks."""
+    try:
+        entries = os.listdir(f"{SYS_NET}/{name}")
+    except OSError:
+        return ()
+    return tuple(sorted(entry.removeprefix("upper_") for entry in entries if entry.startswith("upper_")))
+
+
+def operstate(name: str) -> str | None:
+    return read(f"{SYS_NET}/{name}/operstate")
+
+
+def if_inet6() -> str:
+    """The kernel's IPv6 addresses with their flags (what netlink reports), or '' without IPv6."""
+    return read(PROC_IF_INET6) or ""
+
+
 def read_facts() -> Facts:
     """Every link of this network namespace, for the full decision. A link that vanishes during
     the walk is left out, as it would be from a netlink dump taken a moment later."""
@@ -165,6 +185,7 @@ def read_facts() -> Facts:
                 perm_address=parse_optional(perm),
                 master=indexes.get(master) if master else None,
                 addr_assign_type=int(assign) if assign and assign.isdigit() else None,
+                uppers=_uppers(name),
             )
         )
     return Facts(tuple(links))

@@ -26,6 +26,7 @@ class Link:
     perm_address: Mac | None = None
     master: int | None = None
     addr_assign_type: int | None = None
+    uppers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,24 +199,35 @@ class BondStatus:
     held: str | None = None
 
 
+def traced(address: Mac, facts: Facts, skip: str) -> str | None:
+    """Which NIC `address` is, or is derived from (by any rule); None when it is neither."""
+    for link in facts.with_perm_tail(address):
+        if link.name == skip or link.perm_address is None:
+            continue
+        if link.perm_address == address:
+            return f"taken from port {link.name}"
+        if any(address in derivations(link.perm_address, scheme) for scheme in SCHEMES):
+            return f"derived from {link.name} (another rule or port set)"
+    return None
+
+
+def assigned_origin(link: Link) -> str:
+    """Where an address traceable to no NIC came from, as far as the kernel recorded it."""
+    if link.addr_assign_type == ADDR_RANDOM:
+        return "kernel random"
+    if link.addr_assign_type == ADDR_SET:
+        return "set by userspace (udev MACAddressPolicy or an admin)"
+    return "unknown origin"
+
+
 def _origin(bond: Link, facts: Facts, plan: Plan) -> tuple[str, bool]:
     address = bond.address
     if address is None:
         return "no address", False
     if plan.target == address:
         return f"derived by bondhook from {plan.source}", True
-    for link in facts.with_perm_tail(address):
-        if link.name == bond.name or link.perm_address is None:
-            continue
-        if link.perm_address == address:
-            return f"taken from port {link.name}", True
-        if any(address in derivations(link.perm_address, scheme) for scheme in SCHEMES):
-            return f"derived from {link.name} (another rule or port set)", True
-    if bond.addr_assign_type == ADDR_RANDOM:
-        return "kernel random", False
-    if bond.addr_assign_type == ADDR_SET:
-        return "set by userspace (udev MACAddressPolicy or an admin)", False
-    return "unknown origin", False
+    found = traced(address, facts, bond.name)
+    return (found, True) if found else (assigned_origin(bond), False)
 
 
 def describe(bond: Link, facts: Facts, request: Request | None, config_problem: str | None = None) -> BondStatus:

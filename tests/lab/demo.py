@@ -6,7 +6,9 @@ NICs sit on its qemu hub, and the two hubs are joined by a datagram link over tw
 in a private temporary directory (no IP address on the host is involved). Each host brings up
 bond0 (active-backup) with ifupdown and pings the other's IPv6 link-local address, which the
 kernel derives from the bond's MAC: identical MACs mean identical addresses, and duplicate
-address detection fails, as the kernel logs.
+address detection fails, as the kernel logs. After each act both hosts run `bondhook check` at
+the same moment, and `bondhook status`. Then the same with a bridge over the bond (vmbr0, as on
+KVM hosts), without and with bridge-utils' `bridge_hw bond0`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,12 @@ HOSTS = {
 ACTS = (
     ("persistent", "without bondhook, no ifenslave .link (udev hashes machine-id)"),
     ("stolen", "without bondhook, ifenslave's .link (bond takes a port's MAC)"),
-    ("bondhook", "with bondhook, bond-derive-mac yes"),
+    ("bondhook", "with bondhook, bond-derive-mac yes (and a VLAN on the bond)"),
+    ("bridge", "with bondhook, vmbr0 over bond0 (udev hashes machine-id into the bridge's MAC)"),
+    ("bridge_hw", "with bondhook, vmbr0 over bond0 with 'bridge_hw bond0'"),
 )
+DEVICE = {"bridge": "vmbr0", "bridge_hw": "vmbr0"}
+CHECK = {"0": "no twin", "1": "TWIN", "2": "could not check"}
 
 
 def _link(work: Path, me: str, peer: str) -> str:
@@ -87,8 +93,11 @@ def _follow(work: Path, procs: dict[str, subprocess.Popen[bytes]], progress) -> 
 
 
 def origin(host: str, got: dict[str, str], act: str) -> str:
-    mac = got.get(f"{act}.mac", "?")
+    """Where the address the host is known by (its bond's, or its bridge's) came from."""
+    mac = got.get(f"{act}.dev_mac", "?")
     nics = HOSTS[host]
+    if act in DEVICE and mac == got.get(f"{act}.mac"):
+        return "bond0's (bridge_hw)"
     if mac in nics:
         return f"NIC {nics.index(mac) + 1}'s own MAC"
     if mac[3:] in (nic[3:] for nic in nics) and mac.startswith("02"):
@@ -104,19 +113,22 @@ def ping_verdict(got: dict[str, str], act: str) -> str:
         return "not measured: no ping in the guest"
     if got.get(f"{act}.ping_rc") != "0":
         return "FAILS"
-    return "only itself answers" if got.get(f"{act}.peer_mac") == got.get(f"{act}.mac") else "ok"
+    mine = got.get(f"{act}.dev_mac", got.get(f"{act}.mac"))
+    return "only itself answers" if got.get(f"{act}.peer_mac") == mine else "ok"
 
 
 def table(found: dict[str, dict[str, str]]) -> list[str]:
     """The before/after table a person reads at a glance."""
-    header = ("act", "host", "bond0 MAC", "where it came from", "ping the other host", "unique?")
-    lines = ["{:<11} {:<6} {:<18} {:<24} {:<22} {}".format(*header)]
+    header = ("act", "host", "device", "its MAC", "where it came from", "ping the other", "unique?", "bondhook check")
+    row_format = "{:<10} {:<6} {:<7} {:<18} {:<24} {:<20} {:<13} {}"
+    lines = [row_format.format(*header)]
     for act, _ in ACTS:
-        macs = [found[h].get(f"{act}.mac") for h in HOSTS]
+        macs = [found[h].get(f"{act}.dev_mac") for h in HOSTS]
         unique = "yes" if len(set(macs)) == len(macs) else "NO: same MAC"
         for host, got in found.items():
-            row = (act, host, got.get(f"{act}.mac", "?"), origin(host, got, act), ping_verdict(got, act), unique)
-            lines.append("{:<11} {:<6} {:<18} {:<24} {:<22} {}".format(*row))
+            check = CHECK.get(got.get(f"{act}.check_rc", ""), "not run")
+            mac, where, ping = got.get(f"{act}.dev_mac", "?"), origin(host, got, act), ping_verdict(got, act)
+            lines.append(row_format.format(act, host, DEVICE.get(act, "bond0"), mac, where, ping, unique, check))
     return lines
 
 
@@ -155,6 +167,9 @@ def main() -> int:
         print("stolen:     unique, but each bond reuses NIC 1's own MAC: with 802.3ad, when the active aggregator")
         print("            moves, that MAC shows up on two switches (the hazard in the field report).")
         print("bondhook:   unique, locally administered, traceable: 02 + NIC 1's last five octets.")
+        print("bridge:     the bond is fine, but udev hashes the machine-id into vmbr0's MAC: the clones collide")
+        print("            again; `bondhook status` says so with the fix, `bondhook check` finds the twin.")
+        print("bridge_hw:  with `bridge_hw bond0` the bridge carries the bond's derived MAC: unique and traceable.")
         ok = all(found[h].get("bondhook.ping_rc") == "0" for h in HOSTS)
         return 0 if ok else 1
     except KeyboardInterrupt:

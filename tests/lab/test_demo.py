@@ -1,5 +1,7 @@
 """The demo's core, as `make demo` runs it: two cloned hosts on one L2 segment."""
 
+import json
+
 import pytest
 
 from . import demo
@@ -8,9 +10,14 @@ pytestmark = pytest.mark.lab
 
 
 @pytest.fixture(scope="module")
-def found(lab_out, release):
-    work = lab_out / release.name / "demo"
-    work.mkdir(parents=True, exist_ok=True)
+def work(lab_out, release):
+    path = lab_out / release.name / "demo"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def found(work, release):
     result = demo.run(work, progress=lambda line: None, release=release)
     for got in result.values():
         assert got.get("done") == "1", got
@@ -38,3 +45,59 @@ def test_with_bondhook_each_bond_is_unique_traceable_and_reachable(found):
         assert found[host]["bondhook.mac"] == "02" + nics[0][2:]
         assert demo.ping_verdict(found[host], "bondhook") == "ok"
         assert found[host]["bondhook.ping"] == "3 received"
+
+
+def evidence(work, host, act, command):
+    """What `bondhook check --json` or `bondhook status --json` said on HOST after ACT."""
+    return json.loads((work / host / f"{act}.{command}.json").read_text())
+
+
+def bond0(status):
+    [row] = [row for row in status if row["bond"] == "bond0"]
+    return row
+
+
+def test_without_bondhook_check_reports_the_twin_on_each_clone(found, work):
+    for host in demo.HOSTS:
+        assert found[host]["persistent.check_rc"] == "1", (work / host / "persistent.check.err").read_text()
+        [result] = evidence(work, host, "persistent", "check")
+        assert result["verdict"] == "twin" and result["twin_frames"] >= 1
+        assert result["samples"][0]["source"] == found[host]["persistent.mac"]
+    # duplicate address detection failed on one clone at least: its status says so
+    failed = [bond0(evidence(work, h, "persistent", "status"))["dad_failed"] for h in demo.HOSTS]
+    assert any(failed), failed
+
+
+def test_with_bondhook_check_sees_no_twin_and_status_no_dad_failure(found, work):
+    for host in demo.HOSTS:
+        assert found[host]["bondhook.check_rc"] == "0", (work / host / "bondhook.check.err").read_text()
+        [result] = evidence(work, host, "bondhook", "check")
+        assert result["twin_frames"] == 0 and result["probes"] >= 1
+        assert bond0(evidence(work, host, "bondhook", "status"))["dad_failed"] == []
+
+
+def test_a_vlan_on_the_bond_carries_its_derived_mac(found, work):
+    for host, nics in demo.HOSTS.items():
+        assert found[host]["bondhook.vlan_mac"] == "02" + nics[0][2:]
+        [vlan] = bond0(evidence(work, host, "bondhook", "status"))["uppers"]
+        assert (vlan["name"], vlan["kind"], vlan["traceable"]) == ("bond0.100", "vlan", True)
+
+
+def test_a_bridge_over_a_good_bond_still_collides_and_status_gives_the_fix(found, work):
+    one, two = (found[h] for h in demo.HOSTS)
+    assert one["bridge.dev_mac"] == two["bridge.dev_mac"]
+    for host, nics in demo.HOSTS.items():
+        assert found[host]["bridge.mac"] == "02" + nics[0][2:]
+        assert found[host]["bridge.check_rc"] == "1"
+        [bridge] = bond0(evidence(work, host, "bridge", "status"))["uppers"]
+        assert (bridge["name"], bridge["kind"], bridge["traceable"]) == ("vmbr0", "bridge", False)
+        assert bridge["fix"] == "add 'bridge_hw bond0' to the 'iface vmbr0' stanza (bridge-utils copies its MAC)"
+
+
+def test_bridge_hw_gives_the_bridge_the_bonds_derived_mac(found, work):
+    for host, nics in demo.HOSTS.items():
+        assert found[host]["bridge_hw.dev_mac"] == "02" + nics[0][2:]
+        assert found[host]["bridge_hw.check_rc"] == "0"
+        assert demo.ping_verdict(found[host], "bridge_hw") == "ok"
+        [bridge] = bond0(evidence(work, host, "bridge_hw", "status"))["uppers"]
+        assert bridge["traceable"] and bridge["dad_failed"] == []

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from bondhook import cli, deadline, ifupdown, linkfs, netlink, networkd, nm
+from bondhook import cli, deadline, frames, ifupdown, linkfs, netlink, networkd, networkdfs, nm, wire
 from bondhook.mac import Mac
 from bondhook.nmprofile import profile_from_settings
-from bondhook.plan import BondStatus
+from bondhook.plan import BondStatus, Link
 
 from .facts import A, bond, facts, nic
 
@@ -52,7 +52,7 @@ def test_help_lists_the_option_table(capsys):
 
 def test_status_text_warns_on_untraceable():
     status = BondStatus("bond2", Mac.parse("e6:a8:2a:99:65:04"), "kernel random", False, (), None, None, False, False)
-    lines = cli.format_status(status)
+    lines = cli.format_status(cli.Row(status))
     assert lines[0] == "bond2: e6:a8:2a:99:65:04 (kernel random)"
     assert lines[-1] == "  warning: e6:a8:2a:99:65:04 is not traceable to any port; clones may share it"
 
@@ -71,8 +71,8 @@ def test_status_names_the_networkd_netdev_and_its_owner(dropin, owner, shown):
     dev = networkd.netdev(main, dropins)
     status = BondStatus("bond0", Mac.parse("02:54:00:c8:76:09"), "derived", True, (), None, None, False, True)
     line = f"  systemd-networkd: {main.path}, MACAddress {shown} (owner: {owner})"
-    assert line in cli.format_status(status, None, dev)
-    assert cli._status_dict(status, None, dev)["networkd"]["owner"] == owner
+    assert line in cli.format_status(cli.Row(status, dev=dev))
+    assert cli._status_dict(cli.Row(status, dev=dev))["networkd"]["owner"] == owner
 
 
 # --- status, apply and failures, with the kernel, ifupdown and NetworkManager faked ----------
@@ -221,3 +221,128 @@ def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch, capsys):
     monkeypatch.setattr(linkfs, "read_facts", boom)
     assert cli.main(["status"]) == 1
     assert capsys.readouterr().err == "bondhook: internal error RuntimeError: surprise; please report it\n"
+
+
+# --- check and the devices stacked on a bond, with the kernel and the wire faked ---------------
+
+DERIVED = Mac.parse("02:54:00:c8:76:09")
+HASHED_BRIDGE = Mac.parse("3a:8e:1c:5f:00:42")
+
+
+@pytest.fixture
+def stacked(monkeypatch):
+    """bond0 (derived MAC) with port eth0 and vmbr0 over it carrying udev's hash; vmbr0 from a stanza."""
+    bond0 = replace(bond(address=DERIVED), uppers=("vmbr0",))
+    bridge = Link("vmbr0", 12, "bridge", HASHED_BRIDGE, None, None, 3)
+    monkeypatch.setattr(linkfs, "read_facts", lambda: facts(bond0, nic("eth0", 2, A, 10), bridge))
+    monkeypatch.setattr(linkfs, "operstate", lambda name: "up")
+    monkeypatch.setattr(linkfs, "if_inet6", lambda: "fe80000000000000383e1cfffe5f0042 00000006 40 20 c8 vmbr0\n")
+    monkeypatch.setattr(ifupdown, "known_ifaces", lambda: {"bond0", "vmbr0"})
+    monkeypatch.setattr(ifupdown, "stanza_request", lambda name, facts: None)
+    monkeypatch.setattr(nm, "profiles", lambda: [])
+    monkeypatch.setattr(networkdfs, "load", lambda: networkdfs.Config((), (), (), ()))
+
+
+def test_status_explains_the_bridge_on_the_bond_with_its_fix_and_dad(stacked, capsys):
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    start = out.index("  stacked on it:")
+    assert out[start + 1 :] == [
+        "    vmbr0 (bridge on bond0): 3a:8e:1c:5f:00:42 (set by userspace (udev MACAddressPolicy or an admin))",
+        "      warning: not traceable to any port; clones may share it; fix: "
+        "add 'bridge_hw bond0' to the 'iface vmbr0' stanza (bridge-utils copies its MAC)",
+        "      warning: vmbr0's fe80::383e:1cff:fe5f:42 failed duplicate address detection: another host on the "
+        "link has this MAC; see 'bondhook check'",
+    ]
+    assert cli.main(["status", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["dad_failed"] == [] and row["uppers"][0]["dad_failed"] == ["fe80::383e:1cff:fe5f:42"]
+
+
+def fake_watch(bond_name, watched, twins=0, looped=0):
+    watch = wire.Watch(bond_name, watched, probes=len(watched))
+    for n in range(twins):
+        watch.note(frames.Seen(frames.TWIN, DERIVED, 0x86DD, 100 if n else None), 1.5 + n)
+    for _ in range(looped):
+        watch.note(frames.Seen(frames.LOOPED, DERIVED, 0x86DD), 2.0)
+    watch.note(frames.Seen(frames.OTHER, A, 0x0806), 2.5)
+    return watch
+
+
+@pytest.mark.parametrize(("twins", "rc"), [(0, 0), (2, 1)])
+def test_check_watches_the_bond_and_what_is_stacked_on_it(stacked, monkeypatch, capsys, twins, rc):
+    calls = []
+
+    def check(targets, seconds, probe):
+        calls.append((targets, seconds, probe))
+        return [fake_watch(name, macs, twins, looped=1) for name, macs in targets]
+
+    monkeypatch.setattr(wire, "check", check)
+    assert cli.main(["check", "--listen", "3"]) == rc
+    assert calls == [([("bond0", frozenset({DERIVED, HASHED_BRIDGE}))], 3.0, True)]
+    out = capsys.readouterr().out.splitlines()
+    if twins:
+        assert out[0] == (
+            "bond0: TWIN: 2 frames from another host with this host's MAC (02:54:00:c8:76:09, 3a:8e:1c:5f:00:42) "
+            "in 3 s; 2 probes sent"
+        )
+        assert out[1:3] == [
+            "  at 1.5 s: from 02:54:00:c8:76:09, IPv6 (0x86dd), no VLAN",
+            "  at 2.5 s: from 02:54:00:c8:76:09, IPv6 (0x86dd), VLAN 100",
+        ]
+    else:
+        assert out[0] == (
+            "bond0: no twin seen in 3 s (watched 02:54:00:c8:76:09, 3a:8e:1c:5f:00:42; 2 frames; 2 probes sent)"
+        )
+    assert out[-1] == "  note: 1 of this host's own frames came back (a loop or a hub)"
+
+
+def test_check_json_and_passive(stacked, monkeypatch, capsys):
+    monkeypatch.setattr(wire, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
+    assert cli.main(["check", "--json", "--passive", "bond0"]) == 1
+    [result] = json.loads(capsys.readouterr().out)
+    assert (result["verdict"], result["twin_frames"], result["seconds"]) == ("twin", 1, 5.0)
+    assert result["samples"] == [{"at": 1.5, "source": "02:54:00:c8:76:09", "ethertype": 0x86DD, "vlan": None}]
+
+
+LISTS = "give a bond ('bondhook status' lists them)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "state", "line"),
+    [
+        (["nosuch0"], "up", f"bondhook: check: nosuch0: no such device; {LISTS}"),
+        (["eth0"], "up", f"bondhook: check: eth0: a plain device, not a bond; {LISTS}"),
+        (["bond0"], "down", "bondhook: check: bond0: its link is down, so nothing reaches it; bring it up first"),
+        (["bond0/x"], "up", "bondhook: check: 'bond0/x': not an interface name; give a bond as 'ip link' shows it"),
+    ],
+)
+def test_check_that_cannot_run_is_one_line_and_exit_2(stacked, monkeypatch, capsys, argv, state, line):
+    monkeypatch.setattr(linkfs, "operstate", lambda name: state)
+    monkeypatch.setattr(wire, "check", lambda *a: pytest.fail("nothing to listen on"))
+    assert cli.main(["check", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [line] and captured.out == ""
+
+
+def test_check_a_twin_outweighs_a_bond_it_could_not_check(stacked, monkeypatch, capsys):
+    monkeypatch.setattr(wire, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
+    assert cli.main(["check", "bond0", "nosuch0"]) == 1
+
+
+def test_check_without_root_is_one_line(stacked, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise wire.WireError("a packet socket needs root (CAP_NET_RAW); run it as root")
+
+    monkeypatch.setattr(wire, "check", refuse)
+    assert cli.main(["check"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "bondhook: check: a packet socket needs root (CAP_NET_RAW); run it as root; nothing checked"
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "61", "soon", "nan"])
+def test_check_listen_is_bounded(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["check", "--listen", value])
+    assert exit_info.value.code == 2

@@ -24,4 +24,7 @@ def test_docs_name_every_option_key_and_command(doc):
 
 
 def test_commands():
-    assert set(COMMANDS) == {"status", "derive", "apply", "nm-sync", "nm-release", "networkd-sync", "networkd-release"}
+    assert set(COMMANDS) == {
+        *("status", "check", "derive", "apply"),
+        *("nm-sync", "nm-release", "networkd-sync", "networkd-release"),
+    }

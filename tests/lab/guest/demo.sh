@@ -23,28 +23,62 @@ link_local() {
 	printf 'fe80::%x:%xff:fe%s:%s%s' $(( (0x$1 ^ 2) * 256 + 0x$2 )) $(( 0x$3 )) "$4" "$5" "$6"
 }
 stanza() { bond_stanza active-backup "$A $B" "bond-primary $A
-	$1"; }
-act() { # name: bring bond0 up, exchange MACs, ping the peer, record it all
+	$1" "${2:-}"; }
+# vmbr0 over bond0, as on KVM and Proxmox-style hosts: the host's address lives on the bridge.
+bridge_stanza() { # extra vmbr0 option line
+	stanza "bond-derive-mac yes" "iface vmbr0 inet manual
+	bridge_ports bond0
+	bridge_stp off
+	bridge_fd 0
+	$1"
+}
+# Twin evidence: both hosts check at the same moment (each sees the other's probe); status runs
+# while check listens. The text view only where the README quotes it.
+evidence() { # name [text]
+	meet "$1.check"
+	bondhook check --json --listen 8 >"$OUT/$1.check.json" 2>"$OUT/$1.check.err" &
+	checking=$!
+	bondhook status --json >"$OUT/$1.status.json" 2>"$OUT/$1.status.err"
+	record "$1.status_rc" "$?"
+	wait "$checking"
+	record "$1.check_rc" "$?"
+	[ -z "${2:-}" ] || bondhook status >"$OUT/$1.status.txt" 2>>"$OUT/$1.status.err"
+}
+act() { # name [device that carries the host's address]: bring it up, exchange MACs, ping the peer, check
 	name=$1
+	dev=${2:-bond0}
+	began=$(date +%s)
 	ifup bond0 >"$OUT/$name.ifup" 2>&1
+	[ "$dev" = bond0 ] || ifup "$dev" >>"$OUT/$name.ifup" 2>&1
 	udevadm settle
+	[ "$dev" = bond0 ] || wait_udev_mac "$name.dev" "$dev"
 	mac=$(mac_of bond0)
 	record "$name.mac" "$mac"
 	record "$name.assign" "$(assign_of bond0)"
-	echo "$mac" >"$SHARED/$DEMO_HOST.$name.mac"
+	record "$name.dev_mac" "$(mac_of "$dev")"
+	[ -z "${VLAN:-}" ] || vlan_on_bond "$name"
+	mac_of "$dev" >"$SHARED/$DEMO_HOST.$name.mac"
 	meet "$name.up"
 	sleep 3 # IPv6 duplicate address detection
 	peer=$(cat "$SHARED/$DEMO_PEER.$name.mac")
 	record "$name.peer_mac" "$peer"
-	record "$name.ll_state" "$(ip -6 -o addr show dev bond0 scope link | grep -o 'dadfailed' | head -1)"
-	ping -6 -c 3 -i 0.3 -W 1 "$(link_local "$peer")%bond0" >"$OUT/$name.ping" 2>&1
+	record "$name.ll_state" "$(ip -6 -o addr show dev "$dev" scope link | grep -o 'dadfailed' | head -1)"
+	ping -6 -c 3 -i 0.3 -W 1 "$(link_local "$peer")%$dev" >"$OUT/$name.ping" 2>&1
 	record "$name.ping_rc" "$?"
 	record "$name.ping" "$(grep -o '[0-9]* received' "$OUT/$name.ping" | head -1 || true)"
 	record "$name.dmesg_dup" "$(dmesg | grep -c 'duplicate address')"
+	[ -n "${QUIET:-}" ] || evidence "$name" "${TEXT:-}"
+	record "$name.seconds" "$(( $(date +%s) - began ))"
 	meet "$name.done"
-	ifdown bond0 >/dev/null 2>&1
+	ifdown "$dev" bond0 >/dev/null 2>&1
+	ip link del vmbr0 2>/dev/null
 	reset_net "$A" "$B"
 	dmesg -C
+}
+# A VLAN on the bond: it carries the bond's MAC.
+vlan_on_bond() {
+	ip link add link bond0 name bond0.100 type vlan id 100 && ip link set bond0.100 up
+	record "$1.vlan_mac" "$(mac_of bond0.100)"
 }
 
 # Act 1a: the reporter's machines: no ifenslave .link, so udev's persistent policy hashes the
@@ -61,10 +95,17 @@ act persistent
 # Act 1b: Debian's ifenslave .link (MACAddressPolicy=none): the bond takes its first port's MAC.
 rm -f /etc/systemd/network/98-net-bonding.link
 udevadm control --reload
-act stolen
+QUIET=1 act stolen
 
-# Act 2: bondhook installed, bond-derive-mac yes.
+# Act 2: bondhook installed, bond-derive-mac yes; a VLAN on the bond.
 install_bondhook
 stanza "bond-derive-mac yes"
-act bondhook
+VLAN=1 act bondhook
+
+# Act 3: vmbr0 over the bond. Without bridge_hw udev hashes the machine-id into the bridge's MAC
+# too; with `bridge_hw bond0` bridge-utils gives the bridge the bond's derived MAC.
+bridge_stanza ""
+TEXT=1 act bridge vmbr0
+bridge_stanza "bridge_hw bond0"
+act bridge_hw vmbr0
 record done 1

@@ -1,0 +1,154 @@
+"""Devices stacked on a bond (VLANs, bridges, macvlans, and theirs in turn): each one's MAC,
+where it came from, the fix when it is not traceable to hardware, and the link-local addresses
+that failed duplicate address detection. Pure.
+
+The address a host is known by often sits on such a device, not on the bond: a VLAN inherits
+the bond's MAC, but a bridge on a systemd host gets one udev hashes from the machine-id (Debian's
+bridge-utils NEWS for 1.7-1), and a macvlan one of its own; on clones those collide even where
+the bond carries a good derived MAC.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bondhook.mac import Mac, derivations
+from bondhook.plan import Facts, Link, assigned_origin, traced
+
+IFA_F_DADFAILED = 0x08
+Failures = dict[str, tuple[str, ...]]
+SCOPE_LINK = 0x20
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who creates a device: ifupdown (a stanza), NetworkManager (a profile) or systemd-networkd
+    (a .netdev), with what names it there."""
+
+    manager: str
+    handle: str
+
+
+IFUPDOWN, NM, NETWORKD = "ifupdown", "NetworkManager", "systemd-networkd"
+
+
+@dataclass(frozen=True)
+class Upper:
+    """One device stacked on a bond, `depth` levels up, with its MAC explained."""
+
+    name: str
+    kind: str
+    lower: str
+    depth: int
+    address: Mac | None
+    origin: str
+    traceable: bool
+    fix: str | None
+    dad_failed: tuple[str, ...] = ()
+
+
+def dad_failures(if_inet6: str) -> Failures:
+    """Link-local addresses that failed duplicate address detection, by interface, from
+    /proc/net/if_inet6 (the kernel's own address flags, as netlink reports them; no traffic).
+    A link-local address made from a MAC fails when another host on the link has that MAC."""
+    failed: dict[str, list[str]] = {}
+    for line in if_inet6.splitlines():
+        fields = line.split()
+        if len(fields) != 6 or len(fields[0]) != 32:
+            continue
+        try:
+            scope, flags = int(fields[3], 16), int(fields[4], 16)
+            address = str(ipaddress.IPv6Address(bytes.fromhex(fields[0])))
+        except ValueError:
+            continue
+        if scope == SCOPE_LINK and flags & IFA_F_DADFAILED:
+            failed.setdefault(fields[5], []).append(address)
+    return {name: tuple(addresses) for name, addresses in failed.items()}
+
+
+def _own_mac(bond: Link, facts: Facts, source: Mac | None) -> Mac | None:
+    """A MAC for a device that needs one of its own (a macvlan): the next derivation of the bond's
+    source port that no link uses, traceable and unique as the bond's own."""
+    if source is None:
+        return None
+    used = {link.address for link in facts.links}
+    return next((mac for mac in derivations(source) if mac not in used), None)
+
+
+def fix_line(upper: Link, lower: Link, owner: Owner | None, own_mac: Mac | None) -> str:
+    """The one change that makes `upper` traceable, in the words of the manager that creates it.
+
+    A bridge takes its lower device's MAC (bridge-utils' `bridge_hw` accepts an interface name);
+    anything else that needs an address of its own gets the next derivation of the bond's port."""
+    bridge = upper.kind == "bridge"
+    mac = lower.address if bridge else own_mac
+    shown_mac = str(mac) if mac else "a locally administered MAC"
+    manager = owner.manager if owner else None
+    if manager == IFUPDOWN and bridge:
+        return f"add 'bridge_hw {lower.name}' to the 'iface {upper.name}' stanza (bridge-utils copies its MAC)"
+    if manager == IFUPDOWN:
+        return f"add 'hwaddress {shown_mac}' to the 'iface {upper.name}' stanza"
+    if manager == NM:
+        return f"nmcli connection modify {owner.handle} ethernet.cloned-mac-address {shown_mac}"
+    if manager == NETWORKD:
+        return f"set MACAddress={shown_mac} in [NetDev] of {owner.handle}"
+    return f"give {upper.name} the MAC {shown_mac} where it is created"
+
+
+def _origin(link: Link, lower: Link, facts: Facts, lower_traceable: bool) -> tuple[str, bool]:
+    if link.address is None:
+        return "no address", False
+    if link.address == lower.address:
+        return f"the same as {lower.name}'s", lower_traceable
+    found = traced(link.address, facts, link.name)
+    if found:
+        return found, True
+    return assigned_origin(link), False
+
+
+def uppers(
+    bond: Link,
+    facts: Facts,
+    bond_traceable: bool,
+    source: Mac | None = None,
+    owners: Mapping[str, Owner] | None = None,
+    dad: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[Upper, ...]:
+    """Every device stacked on `bond`, depth first, each once (a device on two lowers is shown
+    under the first). `source` is the permanent MAC the bond's own is derived from."""
+    found: list[Upper] = []
+    seen = {bond.name}
+    own_mac = _own_mac(bond, facts, source)
+
+    def walk(lower: Link, traceable: bool, depth: int) -> None:
+        for name in lower.uppers:
+            link = facts.get(name)
+            if link is None or name in seen:
+                continue
+            seen.add(name)
+            origin, ok = _origin(link, lower, facts, traceable)
+            fix = None if ok else fix_line(link, lower, (owners or {}).get(name), own_mac)
+            failed = (dad or {}).get(name, ())
+            found.append(Upper(name, link.kind or "device", lower.name, depth, link.address, origin, ok, fix, failed))
+            walk(link, ok, depth + 1)
+
+    walk(bond, bond_traceable, 1)
+    return tuple(found)
+
+
+def addresses(bond: Link, facts: Facts) -> frozenset[Mac]:
+    """The bond's MAC and every MAC stacked on it: what a twin of this host could be using."""
+    found: set[Mac] = set()
+    todo, seen = [bond], {bond.name}
+    while todo:
+        link = todo.pop()
+        if link.address is not None and not link.address.is_zero:
+            found.add(link.address)
+        for name in link.uppers:
+            upper = facts.get(name)
+            if upper is not None and name not in seen:
+                seen.add(name)
+                todo.append(upper)
+    return frozenset(found)
