@@ -301,14 +301,18 @@ def _check_dict(watch: wire.Watch | None, bond: str, seconds: float, reason: str
     }
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def format_check(result: dict[str, Any]) -> list[str]:
     """A check's verdict for one bond, with the frames that prove it."""
     bond, seconds = result["bond"], result["seconds"]
     watched = ", ".join(result["watched"])
-    probes = f"{result['probes']} probe{'s' if result['probes'] != 1 else ''} sent"
+    probes = f"{_count(result['probes'], 'probe')} sent"
     if result["verdict"] == "twin":
         lines = [
-            f"{bond}: TWIN: {result['twin_frames']} frames from another host with this host's MAC "
+            f"{bond}: TWIN: {_count(result['twin_frames'], 'frame')} from another host with this host's MAC "
             f"({watched}) in {seconds:g} s; {probes}"
         ]
         for sample in result["samples"]:
@@ -316,9 +320,11 @@ def format_check(result: dict[str, Any]) -> list[str]:
             kind = frames.ethertype_name(sample["ethertype"])
             lines.append(f"  at {sample['at']:.1f} s: from {sample['source']}, {kind}, {vlan}")
     else:
-        lines = [f"{bond}: no twin seen in {seconds:g} s (watched {watched}; {result['received']} frames; {probes})"]
+        frames_seen = _count(result["received"], "frame")
+        lines = [f"{bond}: no twin seen in {seconds:g} s (watched {watched}; {frames_seen}; {probes})"]
     if result["looped_frames"]:
-        lines.append(f"  note: {result['looped_frames']} of this host's own frames came back (a loop or a hub)")
+        looped = _count(result["looped_frames"], "frame")
+        lines.append(f"  note: {looped} of this host's own came back (a loop or a hub)")
     return lines
 
 

@@ -294,7 +294,7 @@ def test_check_watches_the_bond_and_what_is_stacked_on_it(stacked, monkeypatch, 
         assert out[0] == (
             "bond0: no twin seen in 3 s (watched 02:54:00:c8:76:09, 3a:8e:1c:5f:00:42; 2 frames; 2 probes sent)"
         )
-    assert out[-1] == "  note: 1 of this host's own frames came back (a loop or a hub)"
+    assert out[-1] == "  note: 1 frame of this host's own came back (a loop or a hub)"
 
 
 def test_check_json_and_passive(stacked, monkeypatch, capsys):
