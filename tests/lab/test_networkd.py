@@ -150,3 +150,20 @@ def test_netplan_with_the_networkmanager_renderer_gets_the_derived_mac(clones):
     assert run["nm_netplan.bond2"] == derived(nics[3]), run.log("nm.log")[-3000:]
     assert run["nm_netplan.run_mac"].lower() == derived(nics[3])
     assert run["nm_netplan.etc"] == ""
+
+
+def test_a_bridge_over_the_bond_collides_until_status_fix_gives_it_the_bonds_mac(clones):
+    """networkd hashes the machine-id into a bridge's MAC as into a bond's; bondhook leaves the
+    bridge alone, `status` names the fix, and networkd applies it."""
+    one, two = clones["clone1"], clones["clone2"]
+    assert one["without.br0"] == two["without.br0"] and one["with.br0"] == two["with.br0"]
+    for name, nics in CLONES.items():
+        run = clones[name]
+        rows = {row["bond"]: row for row in json.loads(run.log("status.json"))}
+        [bridge] = rows["bond0"]["uppers"]
+        assert (bridge["name"], bridge["kind"], bridge["traceable"]) == ("br0", "bridge", False)
+        netdev = "/etc/systemd/network/25-br0.netdev"
+        assert run["bridge.fix"] == f"set MACAddress={derived(nics[0])} in [NetDev] of {netdev}"
+        assert run["bridge_fixed.br0"] == run["bridge_fixed.bond0"] == derived(nics[0])
+        fixed = {row["bond"]: row for row in json.loads(run.log("status-bridge-fixed.json"))}
+        assert [upper["traceable"] for upper in fixed["bond0"]["uppers"]] == [True]

@@ -31,6 +31,9 @@ port() { # file, match line, bond
 netdev 25-bond0.netdev bond0
 port 30-bond0-b.network "Name=$B" bond0
 port 30-bond0-a.network "Name=$A" bond0
+# br0 over bond0, as on KVM hosts: networkd makes the bridge's MAC as it makes a bond's.
+printf '[NetDev]\nName=br0\nKind=bridge\n' >"$CONF/25-br0.netdev"
+printf '[Match]\nName=bond0\n\n[Network]\nBridge=br0\nLinkLocalAddressing=no\n' >"$CONF/35-bond0-bridge.network"
 netdev 25-bond1.netdev bond1 "MACAddress=02:aa:bb:cc:dd:01"
 port 30-bond1.network "PermanentMACAddress=$NIC_C" bond1
 # An address of its own keeps IPv4 link-local out of the lab: netplan 0.106 renders a bond without
@@ -68,7 +71,7 @@ stop_networkd() { # and delete what it made: the next start is a boot from scrat
 	pkill -x systemd-network # the process name, cut to 15 characters
 	for _ in $(seq 200); do pgrep -x systemd-network >/dev/null || break; sleep 0.1; done
 	pgrep -x systemd-network >/dev/null && echo "networkd did not stop" >&2
-	for bond in bond0 bond1 bond2 bond3; do ip link del $bond 2>/dev/null; done
+	for dev in br0 bond0 bond1 bond2 bond3; do ip link del $dev 2>/dev/null; done
 	for nic in "$A" "$B" "$C" "$D" "$E"; do ip link set "$nic" down 2>/dev/null; done
 }
 boot_unit() { # name [-v]: the unit's ExecStart as systemd runs it
@@ -81,7 +84,7 @@ boot_unit() { # name [-v]: the unit's ExecStart as systemd runs it
 	record "$name.lines" "$(grep -c '^bondhook:' "$OUT/$name.txt")"
 }
 macs() { # name
-	for bond in bond0 bond1 bond2; do record "$1.$bond" "$(mac_of $bond)"; done
+	for dev in bond0 bond1 bond2 br0; do record "$1.$dev" "$(mac_of $dev)"; done
 }
 
 step "without bondhook: networkd makes the bonds"
@@ -107,6 +110,18 @@ boot_unit steady
 start_networkd
 macs steady
 stop_networkd
+
+step "br0's fix as status gives it: MACAddress= in the bridge's .netdev (here a drop-in of the person's)"
+fix=$(grep -o '"fix": "set MACAddress=[0-9a-f:]* in \[NetDev\] of [^"]*' "$OUT/status.json")
+record bridge.fix "${fix#*\"fix\": \"}"
+mkdir -p $CONF/25-br0.netdev.d
+printf '[NetDev]\nMACAddress=%s\n' "$(echo "$fix" | sed 's/.*MACAddress=\([0-9a-f:]*\).*/\1/')" >$CONF/25-br0.netdev.d/50-mine.conf
+boot_unit bridge_fixed
+start_networkd
+macs bridge_fixed
+bondhook status --json >"$OUT/status-bridge-fixed.json" 2>&1
+stop_networkd
+rm -r $CONF/25-br0.netdev.d
 
 if [ "$LAB_ROLE" = edges ]; then
 step "a person's drop-in with MACAddress= for bond0, then their opt-out"

@@ -149,6 +149,28 @@ else
 	mv /usr/bin/bondhook.off /usr/bin/bondhook
 	through_port with
 
+	step "a bridge over bond0: its MAC, and the fix status gives for its profile"
+	nmcli con add type bridge ifname br0 con-name br0 bridge.stp no ipv4.method disabled ipv6.method ignore \
+		connection.autoconnect no connection.autoconnect-slaves yes >/dev/null
+	nmcli con mod bond0 connection.master br0 connection.slave-type bridge
+	nmcli con up br0 >"$OUT/bridge-up.txt" 2>&1
+	record bridge.up_rc "$?"
+	wait_active br0
+	wait_active bond0
+	record bridge.br0 "$(mac_of br0)"
+	record bridge.bond0 "$(mac_of bond0)"
+	bondhook status --json >"$OUT/status-bridge.json" 2>&1
+	fix=$(grep -o '"fix": "nmcli connection modify [^"]*' "$OUT/status-bridge.json")
+	record bridge.fix "${fix#*\"fix\": \"}"
+	nmcli con mod br0 ethernet.cloned-mac-address "${fix##* }"
+	nmcli con up br0 >>"$OUT/bridge-up.txt" 2>&1
+	record bridge_fixed.up_rc "$?"
+	wait_active br0
+	wait_active bond0
+	record bridge_fixed.br0 "$(mac_of br0)"
+	record bridge_fixed.bond0 "$(mac_of bond0)"
+	bondhook status --json >"$OUT/status-bridge-fixed.json" 2>&1
+
 	step "faults: bond4's profile is not written yet, so its pre-up must ask NetworkManager"
 	nmcli con add type bond ifname bond4 con-name bond4 bond.options mode=active-backup,miimon=100 \
 		ipv4.method disabled ipv6.method ignore connection.autoconnect no >/dev/null
