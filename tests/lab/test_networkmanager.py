@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from .vm import boot, on_every_release
+from .vm import boot
 
 pytestmark = pytest.mark.lab
 
@@ -14,36 +14,23 @@ A, B, C, D = "52:54:00:c8:76:09", "52:54:00:c8:76:0a", "52:54:00:c8:76:0b", "52:
 A_REPLACED = "52:54:00:c8:76:19"
 
 
-def _boots(lab_out, release):
-    """Both boots of one release: boot 1, then boot 1's profiles with a replaced NIC. Boot 1's
-    profiles go into boot 2's own directory: a mount more would take a PCI slot and rename the
-    NICs, and the replaced NIC must sit in the slot of the one it replaces."""
+@pytest.fixture(scope="module")
+def first(lab_out, release):
     env = {"LAB_BOOT": "first", "NIC_A": A}
-    first = boot("networkmanager.sh", [A, B, C, D], lab_out / release.name / "nm-first", env, release)
-    if first.results.get("done") != "1":
-        return first, None
-    out = lab_out / release.name / "nm-replaced"
-    shutil.copytree(first.out / "keyfiles", out / "keyfiles-boot1", dirs_exist_ok=True)
-    env = {"LAB_BOOT": "replaced", "NIC_A": A_REPLACED, "LAB_KEYFILES": str(out / "keyfiles-boot1")}
-    return first, boot("networkmanager.sh", [A_REPLACED, B, C, D], out, env, release)
-
-
-@pytest.fixture(scope="module")
-def boots(request, lab_out, release):
-    return on_every_release(request, release, lambda each: _boots(lab_out, each))
-
-
-@pytest.fixture(scope="module")
-def first(boots):
-    run = boots[0]
+    run = boot("networkmanager.sh", [A, B, C, D], lab_out / release.name / "nm-first", env, release)
     assert run["done"] == "1"
     return run
 
 
 @pytest.fixture(scope="module")
-def replaced(first, boots):
-    run = boots[1]
-    assert run is not None and run["done"] == "1"
+def replaced(first, lab_out, release):
+    """Boot 1's profiles go into this boot's own directory: a mount more would take a PCI slot and
+    rename the NICs, and the replaced NIC must sit in the slot of the one it replaces."""
+    out = lab_out / release.name / "nm-replaced"
+    shutil.copytree(first.out / "keyfiles", out / "keyfiles-boot1", dirs_exist_ok=True)
+    env = {"LAB_BOOT": "replaced", "NIC_A": A_REPLACED, "LAB_KEYFILES": str(out / "keyfiles-boot1")}
+    run = boot("networkmanager.sh", [A_REPLACED, B, C, D], out, env, release)
+    assert run["done"] == "1"
     return run
 
 

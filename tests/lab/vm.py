@@ -14,11 +14,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 import pytest
 
@@ -191,29 +191,3 @@ def boot_together(
     with ThreadPoolExecutor(max_workers=len(guests)) as pool:
         runs = {name: pool.submit(boot, script, macs, out / name, env, release) for name, (macs, env) in guests.items()}
         return {name: future.result() for name, future in runs.items()}
-
-
-T = TypeVar("T")
-_started: dict[tuple[str, str], Future] = {}
-_pool = ThreadPoolExecutor(max_workers=len(RELEASES))
-
-
-def _wanted(request: pytest.FixtureRequest) -> set[str]:
-    """The releases this session runs the requesting module's tests on (`-k` may pick one)."""
-    return {
-        item.callspec.params["release"].name
-        for item in request.session.items
-        if item.module is request.module and "release" in getattr(getattr(item, "callspec", None), "params", {})
-    }
-
-
-def on_every_release(request: pytest.FixtureRequest, release: Release, work: Callable[[Release], T]) -> T:
-    """`work(release)` for the module's release, started for every release its tests will need the
-    first time any asks, so that one guest of each boots at once (a vCPU each on this two-core
-    machine) rather than one after the other; pytest runs a module's releases in turn anyway."""
-    module = request.module.__name__
-    for name in _wanted(request) | {release.name}:
-        other = next(r for r in RELEASES if r.name == name)
-        if (module, name) not in _started and unavailable_reason(other) is None:
-            _started[(module, name)] = _pool.submit(work, other)
-    return _started[(module, release.name)].result()
