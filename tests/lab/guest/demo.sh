@@ -41,6 +41,7 @@ evidence() { # name [text]
 	record "$1.check_at" "$(date +%s.%N)"
 	bondhook check --json --listen 12 >"$OUT/$1.check.json" 2>"$OUT/$1.check.err"
 	record "$1.check_rc" "$?"
+	record "$1.status_at" "$(date +%s.%N)"
 	bondhook status --json >"$OUT/$1.status.json" 2>"$OUT/$1.status.err"
 	record "$1.status_rc" "$?"
 	[ -z "${2:-}" ] || bondhook status >"$OUT/$1.status.txt" 2>>"$OUT/$1.status.err"
@@ -53,6 +54,7 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	[ "$dev" = bond0 ] || ifup "$dev" >>"$OUT/$name.ifup" 2>&1
 	udevadm settle
 	[ "$dev" = bond0 ] || wait_udev_mac "$name.dev" "$dev"
+	record "$name.up_seconds" "$(( $(date +%s) - began ))"
 	mac=$(mac_of bond0)
 	record "$name.mac" "$mac"
 	record "$name.assign" "$(assign_of bond0)"
@@ -71,9 +73,14 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	[ -n "${QUIET:-}" ] || evidence "$name" "${TEXT:-}"
 	record "$name.seconds" "$(( $(date +%s) - began ))"
 	meet "$name.done"
-	ifdown "$dev" bond0 >/dev/null 2>&1
-	ip link del vmbr0 2>/dev/null
-	reset_net "$A" "$B"
+	if [ -n "${KEEP:-}" ]; then # the next act builds on this bond: take down only what sits on it
+		ip link del bond0.100 2>/dev/null
+		[ "$dev" = bond0 ] || { ifdown "$dev" >/dev/null 2>&1; ip link del "$dev" 2>/dev/null; }
+	else
+		ifdown "$dev" bond0 >/dev/null 2>&1
+		ip link del vmbr0 2>/dev/null
+		reset_net "$A" "$B"
+	fi
 	dmesg -C
 }
 # A VLAN on the bond: it carries the bond's MAC.
@@ -101,12 +108,12 @@ QUIET=1 act stolen
 # Act 2: bondhook installed, bond-derive-mac yes; a VLAN on the bond.
 install_bondhook
 stanza "bond-derive-mac yes"
-VLAN=1 act bondhook
+VLAN=1 KEEP=1 act bondhook
 
-# Act 3: vmbr0 over the bond. Without bridge_hw udev hashes the machine-id into the bridge's MAC
-# too; with `bridge_hw bond0` bridge-utils gives the bridge the bond's derived MAC.
+# Act 3: vmbr0 over the same bond. Without bridge_hw udev hashes the machine-id into the bridge's
+# MAC too; with `bridge_hw bond0` bridge-utils gives the bridge the bond's derived MAC.
 bridge_stanza ""
-TEXT=1 act bridge vmbr0
+TEXT=1 KEEP=1 act bridge vmbr0
 bridge_stanza "bridge_hw bond0"
 act bridge_hw vmbr0
 record done 1
