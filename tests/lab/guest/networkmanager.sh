@@ -59,7 +59,7 @@ if [ "$LAB_BOOT" = first ]; then
 	record dispatcher.filename "$(sed -n 's/^CONNECTION_FILENAME=//p' "$OUT/env-bond0.txt")"
 
 	step "steady state: the pre-up script as the dispatcher runs it, on NM's own keyfiles"
-	PYTHONPATH="$BONDHOOK_ROOT/src" /usr/bin/python3 "$BONDHOOK_ROOT/tests/lab/guest/steady_agrees.py" \
+	PYTHONPATH=$SRC /usr/bin/python3 "$BONDHOOK_ROOT/tests/lab/guest/steady_agrees.py" \
 		>"$OUT/steady-agrees.txt" 2>&1
 	dispatch_by_hand steady bond0 bond0
 	start=$(date +%s%N); /usr/bin/python3 -I -c pass; record python_pass.ms "$(( ($(date +%s%N) - start) / 1000000 ))"
