@@ -1,8 +1,9 @@
-"""`bondhook`: status, derive, apply, nm-sync, nm-release, networkd-sync and networkd-release,
+"""`bondhook`: status, check, derive, apply, nm-sync, nm-release, networkd-sync and networkd-release,
 for admins, scripts and the package's systemd unit.
 
 Exit codes: 0 success; 1 the request could not be satisfied (one line on stderr says why and
-how to fix it; nothing was changed); 2 usage error. Never a traceback.
+how to fix it; nothing was changed); 2 usage error. `check`: 0 no twin seen, 1 a twin seen, 2
+could not check. Never a traceback.
 """
 
 from __future__ import annotations
