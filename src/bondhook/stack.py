@@ -11,7 +11,7 @@ the bond carries a good derived MAC.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bondhook.mac import Mac, derivations
@@ -108,6 +108,23 @@ def _origin(link: Link, lower: Link, facts: Facts, lower_traceable: bool) -> tup
     return assigned_origin(link), False
 
 
+def _stacked(bond: Link, facts: Facts) -> Iterator[tuple[Link, Link, int]]:
+    """Every device stacked on `bond`, depth first, each once (a device on two lowers comes under
+    the first), with the device it sits on and how many levels up it is."""
+    seen = {bond.name}
+
+    def walk(lower: Link, depth: int) -> Iterator[tuple[Link, Link, int]]:
+        for name in lower.uppers:
+            link = facts.get(name)
+            if link is None or name in seen:
+                continue
+            seen.add(name)
+            yield link, lower, depth
+            yield from walk(link, depth + 1)
+
+    return walk(bond, 1)
+
+
 def uppers(
     bond: Link,
     facts: Facts,
@@ -116,39 +133,21 @@ def uppers(
     owners: Mapping[str, Owner] | None = None,
     dad: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[Upper, ...]:
-    """Every device stacked on `bond`, depth first, each once (a device on two lowers is shown
-    under the first). `source` is the permanent MAC the bond's own is derived from."""
+    """Every device stacked on `bond`, explained. `source` is the permanent MAC the bond's own is
+    derived from."""
     found: list[Upper] = []
-    seen = {bond.name}
+    traceable = {bond.name: bond_traceable}
     own_mac = _own_mac(bond, facts, source)
-
-    def walk(lower: Link, traceable: bool, depth: int) -> None:
-        for name in lower.uppers:
-            link = facts.get(name)
-            if link is None or name in seen:
-                continue
-            seen.add(name)
-            origin, ok = _origin(link, lower, facts, traceable)
-            fix = None if ok else fix_line(link, lower, (owners or {}).get(name), own_mac)
-            failed = (dad or {}).get(name, ())
-            found.append(Upper(name, link.kind or "device", lower.name, depth, link.address, origin, ok, fix, failed))
-            walk(link, ok, depth + 1)
-
-    walk(bond, bond_traceable, 1)
+    for link, lower, depth in _stacked(bond, facts):
+        origin, ok = _origin(link, lower, facts, traceable[lower.name])
+        traceable[link.name] = ok
+        fix = None if ok else fix_line(link, lower, (owners or {}).get(link.name), own_mac)
+        failed = (dad or {}).get(link.name, ())
+        found.append(Upper(link.name, link.kind or "device", lower.name, depth, link.address, origin, ok, fix, failed))
     return tuple(found)
 
 
 def addresses(bond: Link, facts: Facts) -> frozenset[Mac]:
     """The bond's MAC and every MAC stacked on it: what a twin of this host could be using."""
-    found: set[Mac] = set()
-    todo, seen = [bond], {bond.name}
-    while todo:
-        link = todo.pop()
-        if link.address is not None and not link.address.is_zero:
-            found.add(link.address)
-        for name in link.uppers:
-            upper = facts.get(name)
-            if upper is not None and name not in seen:
-                seen.add(name)
-                todo.append(upper)
-    return frozenset(found)
+    links = (bond, *(link for link, _, _ in _stacked(bond, facts)))
+    return frozenset(link.address for link in links if link.address is not None and not link.address.is_zero)
