@@ -218,11 +218,12 @@ def _owners(known: set[str], everyone: list[Profile], netdevs: tuple[networkd.Ne
     return owners
 
 
-def _row(bond: Link, facts: Facts, status: BondStatus, owners: dict[str, Owner], dad: stack.Failures) -> Row:
+def _uppers(
+    bond: Link, facts: Facts, status: BondStatus, owners: dict[str, Owner], dad: stack.Failures
+) -> tuple[Upper, ...]:
+    """What is stacked on the bond, each fix offering a derivation of the bond's source port."""
     source = facts.get(status.source) if status.source else None
-    perm = source.perm_address if source else None
-    uppers = stack.uppers(bond, facts, status.traceable, perm, owners, dad)
-    return Row(status, uppers=uppers, dad_failed=dad.get(bond.name, ()))
+    return stack.uppers(bond, facts, status.traceable, source.perm_address if source else None, owners, dad)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -239,8 +240,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         profile = bond_profiles.get(bond.name)
         request, problem = _config(bond.name, facts, known, profile, everyone, networkd_config)
         status = describe(bond, facts, request, problem)
-        row = _row(bond, facts, status, owners, dad)
-        rows.append(replace(row, profile=profile, dev=networkd_config[0].get(bond.name)))
+        uppers = _uppers(bond, facts, status, owners, dad)
+        rows.append(Row(status, profile, networkd_config[0].get(bond.name), uppers, dad.get(bond.name, ())))
     if args.json:
         print(json.dumps([_status_dict(row) for row in rows], indent=2))
     elif not rows:
@@ -280,16 +281,14 @@ def _check_target(name: str, facts: Facts) -> tuple[frozenset[Mac], str | None]:
     return watched, None
 
 
-def _check_dict(watch: wire.Watch | None, bond: str, seconds: float, reason: str | None = None) -> dict[str, Any]:
-    if watch is None:
-        return {"bond": bond, "verdict": "unchecked", "reason": reason}
+def _check_dict(watch: wire.Watch, seconds: float) -> dict[str, Any]:
     samples = [
         {"at": round(at, 3), "source": str(seen.source), "ethertype": seen.ethertype, "vlan": seen.vlan}
         for at, seen in watch.samples
     ]
     twins = watch.counts.get(frames.TWIN, 0)
     return {
-        "bond": bond,
+        "bond": watch.bond,
         "verdict": "twin" if twins else "none",
         "watched": sorted(str(mac) for mac in watch.watched),
         "seconds": seconds,
@@ -335,13 +334,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not names:
         log.error("check: no bonds on this host; nothing to check")
         return EXIT_USAGE
+    names = list(dict.fromkeys(names))
     results: dict[str, dict[str, Any]] = {}
     targets = []
-    for name in dict.fromkeys(names):
+    for name in names:
         watched, reason = _check_target(name, facts)
         if reason:
             log.error("check: %s", reason)
-            results[name] = _check_dict(None, name, args.listen, reason)
+            results[name] = {"bond": name, "verdict": "unchecked", "reason": reason}
         else:
             targets.append((name, watched))
     if targets:
@@ -350,8 +350,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         except wire.WireError as exc:
             log.error("check: %s; nothing checked", exc)
             return EXIT_USAGE
-        results.update({watch.bond: _check_dict(watch, watch.bond, args.listen) for watch in watches})
-    ordered = [results[name] for name in dict.fromkeys(names)]
+        results.update({watch.bond: _check_dict(watch, args.listen) for watch in watches})
+    ordered = [results[name] for name in names]
     checked = [result for result in ordered if result["verdict"] != "unchecked"]
     if args.json:
         print(json.dumps(ordered, indent=2))
