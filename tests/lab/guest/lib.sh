@@ -21,18 +21,21 @@ nic() {
 mac_of() { cat "/sys/class/net/$1/address" 2>/dev/null || echo absent; }
 assign_of() { cat "/sys/class/net/$1/addr_assign_type" 2>/dev/null || echo absent; }
 
-# bondhook's source as the guest's Python runs it: a copy in /run, compiled once per boot. A guest
-# of its own root sees the repository read-only, where Python would compile every module again at
-# every start: seconds each time under emulation.
+# bondhook's source as the guest's Python runs it: a copy in /run, compiled once per boot and only
+# in boots that run it from the work tree (the package boot runs the installed one). A guest of its
+# own root sees the repository read-only, where Python would compile every module again at every
+# start: seconds each time under emulation.
 SRC=/run/bondhook-src
-if [ ! -d $SRC ]; then
+compiled_src() {
+	[ -d $SRC ] && return
 	cp -a "$BONDHOOK_ROOT/src" $SRC
 	/usr/bin/python3 -m compileall -q $SRC >/dev/null
-fi
+}
 
 # bondhook from the work tree for /usr/bin/python3 (a .pth: the hooks' `python3 -I` reads it) and
 # a /usr/bin/bondhook, which the hooks require as the package's program.
 install_bondhook_program() {
+	compiled_src
 	echo "$SRC" >/usr/lib/python3/dist-packages/bondhook-lab.pth
 	printf '#!/bin/sh\nexec /usr/bin/python3 -I -m bondhook "$@"\n' >/usr/bin/bondhook
 	chmod 755 /usr/bin/bondhook
@@ -64,7 +67,10 @@ iface bond0 inet manual
 ${4:-}
 EOT
 }
-bondhook() { PYTHONPATH=$SRC /usr/bin/python3 -m bondhook "$@"; }
+bondhook() {
+	compiled_src
+	PYTHONPATH=$SRC /usr/bin/python3 -m bondhook "$@"
+}
 
 # Without ifenslave's 98-net-bonding.link, udev's 99-default.link (MACAddressPolicy=persistent)
 # hashes /etc/machine-id and the bond's name into its MAC: the reporter's machines.
