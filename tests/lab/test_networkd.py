@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .vm import boot_together
+from .vm import boot_each
 
 pytestmark = pytest.mark.lab
 
@@ -24,8 +24,8 @@ def derived(mac: str) -> str:
 
 @pytest.fixture(scope="module")
 def clones(lab_out, release):
-    """Both clones boot at once and run the common part; then clone1 brings netplan's bond up with
-    the NetworkManager renderer while clone2 runs the edge cases."""
+    """Both clones boot, one after the other, and run the common part; then clone1 brings netplan's
+    bond up with the NetworkManager renderer and clone2 runs the edge cases."""
     guests = {
         f"networkd-{name}": (
             nics,
@@ -37,7 +37,7 @@ def clones(lab_out, release):
         )
         for name, nics in CLONES.items()
     }
-    runs = boot_together("networkd.sh", guests, lab_out / release.name, release)
+    runs = boot_each("networkd.sh", guests, lab_out / release.name, release)
     results = {name: runs[f"networkd-{name}"] for name in CLONES}
     for run in results.values():
         assert run["done"] == "1", run.log()[-3000:]

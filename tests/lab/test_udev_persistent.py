@@ -8,7 +8,7 @@ from pathlib import Path
 import pyroute2
 import pytest
 
-from .vm import boot_together
+from .vm import boot_each
 
 pytestmark = pytest.mark.lab
 
@@ -26,14 +26,14 @@ def derived(mac: str) -> str:
 
 @pytest.fixture(scope="module")
 def clones(lab_out, release):
-    """Both clones boot at once (one vCPU each on this two-core machine). clone1's hooks create
-    bonds with Debian's pyroute2 0.7.2, clone2's with the newest from PyPI (this interpreter's)."""
+    """Both clones boot, one after the other. clone1's hooks create bonds with Debian's pyroute2
+    0.7.2, clone2's with the newest from PyPI (this interpreter's)."""
     env = {"clone1": {}, "clone2": {"PYROUTE2_PYPI": str(Path(pyroute2.__file__).parent)}}
     guests = {
         name: (nics, {"NIC_A": nics[0], "NIC_B": nics[1], "CLONE_MACHINE_ID": MACHINE_ID, **env[name]})
         for name, nics in CLONES.items()
     }
-    results = boot_together("persistent.sh", guests, lab_out / release.name, release)
+    results = boot_each("persistent.sh", guests, lab_out / release.name, release)
     for run in results.values():
         assert run["done"] == "1"
     return results

@@ -4,7 +4,7 @@
 # package unit's own ExecStart, then starts networkd from scratch (no bond left over), which is
 # the order the unit's Before=systemd-networkd.service gives at a real boot. Both clones run the
 # common part; LAB_ROLE=edges then runs the edge cases, LAB_ROLE=netplan-nm netplan with the
-# NetworkManager renderer (the two clones boot at once, so the split halves the wall time).
+# NetworkManager renderer (the split keeps each boot short).
 . "$(dirname "$0")/lib.sh"
 
 A=$(nic "$NIC_A")
