@@ -10,9 +10,9 @@ mkdir -p /run/network
 
 record() { printf '%s=%s\n' "$1" "$2" >>"$RESULTS"; echo "RESULT $1=$2"; }
 # Each step with the guest's uptime, so that a slow boot shows where its time went.
-uptime() { cut -d' ' -f1 /proc/uptime; }
-step() { echo; echo "=== [$(uptime) s] $*"; }
-echo "=== [$(uptime) s] $(basename "$0") starts"
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+step() { echo; echo "=== [$(uptime_s) s] $*"; }
+echo "=== [$(uptime_s) s] $(basename "$0") starts"
 
 # NIC names follow PCI slots: find each by its permanent MAC.
 nic() {
