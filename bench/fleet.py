@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from math import comb
 
-from bondhook.mac import Mac, derive
+from bondhook.rules.mac import Mac, derive
 
 OUI_CSV = "/usr/share/ieee-data/oui.csv"
 SAMPLES = 10**6

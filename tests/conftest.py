@@ -1,9 +1,9 @@
 import pytest
 
-from bondhook import deadline
+from bondhook.runtime import deadline_io
 
 
 @pytest.fixture(autouse=True)
 def fresh_budget():
     """Each test starts as a new bondhook process would: with a whole budget."""
-    deadline.start(deadline.CLI_SECONDS)
+    deadline_io.start(deadline_io.CLI_SECONDS)

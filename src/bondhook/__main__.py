@@ -2,6 +2,6 @@
 
 import sys
 
-from bondhook.cli import main
+from bondhook.cli.commands_io import main
 
 sys.exit(main())

@@ -8,9 +8,11 @@ import time
 import pytest
 from dbus_next import Variant
 
-from bondhook import deadline, dispatcher, linkfs, logsetup, nm
-from bondhook.mac import Mac
-from bondhook.plan import Facts, Link
+from bondhook.kernel import sysfs_io
+from bondhook.nm import dbus_io, dispatcher_io
+from bondhook.rules.mac import Mac
+from bondhook.rules.plan import Facts, Link
+from bondhook.runtime import deadline_io, logsetup_io
 
 from .stub import Stub, bond_settings, data, port_settings, private_bus, running
 
@@ -33,8 +35,8 @@ def bus(tmp_path_factory):
 def budget(bus, monkeypatch):
     """Every test is a process of its own as far as bondhook knows: its own budget and bus."""
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", bus)
-    deadline.start(deadline.HOOK_SECONDS)
-    logsetup.setup()
+    deadline_io.start(deadline_io.HOOK_SECONDS)
+    logsetup_io.setup()
 
 
 def world(stub: Stub) -> str:
@@ -48,13 +50,13 @@ def activate(monkeypatch) -> list[tuple[str, Mac]]:
     """The dispatcher's entry for bond0's pre-up, as the script starts it; the kernel is faked
     (this host has no bond): its address changes are recorded, not made."""
     changes: list[tuple[str, Mac]] = []
-    monkeypatch.setattr(linkfs, "read_facts", lambda: FACTS)
-    monkeypatch.setattr(linkfs, "is_bond", lambda name: name == "bond0")
-    monkeypatch.setattr(linkfs, "address", lambda name: str(FACTS.get(name).address))
-    monkeypatch.setattr(linkfs, "set_address", lambda name, mac: changes.append((name, Mac.parse(mac))))
+    monkeypatch.setattr(sysfs_io, "read_facts", lambda: FACTS)
+    monkeypatch.setattr(sysfs_io, "is_bond", lambda name: name == "bond0")
+    monkeypatch.setattr(sysfs_io, "address", lambda name: str(FACTS.get(name).address))
+    monkeypatch.setattr(sysfs_io, "set_address", lambda name, mac: changes.append((name, Mac.parse(mac))))
     monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
     monkeypatch.setenv("CONNECTION_UUID", BOND_UUID)
-    assert dispatcher.main() == 0
+    assert dispatcher_io.main() == 0
     return changes
 
 
@@ -70,8 +72,8 @@ def test_first_activation_writes_the_profile_and_sets_the_device(bus, monkeypatc
 @pytest.mark.parametrize(
     ("filename", "flags"),
     [
-        ("/etc/NetworkManager/system-connections/bond0.nmconnection", nm.UPDATE2_TO_DISK),
-        ("/run/NetworkManager/system-connections/netplan-bond0.nmconnection", nm.UPDATE2_IN_MEMORY),
+        ("/etc/NetworkManager/system-connections/bond0.nmconnection", dbus_io.UPDATE2_TO_DISK),
+        ("/run/NetworkManager/system-connections/netplan-bond0.nmconnection", dbus_io.UPDATE2_IN_MEMORY),
     ],
 )
 def test_a_profile_is_written_where_it_lives(bus, monkeypatch, filename, flags):
@@ -92,7 +94,7 @@ def test_slow_answers_end_within_the_budget_in_one_line(bus, monkeypatch, capsys
         start = time.monotonic()
         changes = activate(monkeypatch)
         took = time.monotonic() - start
-    assert took < deadline.HOOK_SECONDS + 1.0, took
+    assert took < deadline_io.HOOK_SECONDS + 1.0, took
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("bondhook: bond0: gave up after 15 s waiting for NetworkManager's answer to GetSettings")
     assert line.endswith("MAC left unchanged")
@@ -189,7 +191,7 @@ def test_nm_release_takes_out_exactly_what_bondhook_wrote(bus):
             bond_settings("22222222-2222-2222-2222-222222222222", "bond2", {"bondhook.mac": DERIVED}, PERSON)
         )
         before = data(stub, persons)
-        plans = nm.release()
+        plans = dbus_io.release()
     assert stub.cloned(ours) is None and stub.user_data(ours) == {"bondhook.derive-mac": "eth0"}
     assert data(stub, persons) == before
     assert stub.cloned(stale) == PERSON and stub.user_data(stale) == {}

@@ -1,7 +1,7 @@
 """Fact snapshots for pure tests: what the kernel would report, as plain values."""
 
-from bondhook.mac import Mac
-from bondhook.plan import Facts, Link
+from bondhook.rules.mac import Mac
+from bondhook.rules.plan import Facts, Link
 
 A = Mac.parse("52:54:00:c8:76:09")
 B = Mac.parse("52:54:00:c8:76:0a")

@@ -10,10 +10,10 @@ from pathlib import Path
 from dbus_next import Variant
 from hypothesis import strategies as st
 
-from bondhook import keyfile
-from bondhook.mac import Mac
-from bondhook.nmprofile import decide_profile, profile_from_settings
-from bondhook.plan import Facts, Link
+from bondhook.nm import keyfile_io
+from bondhook.nm.profile import decide_profile, profile_from_settings
+from bondhook.rules.mac import Mac
+from bondhook.rules.plan import Facts, Link
 
 PORT_NAMES = ("eth0", "eth1", "eth2", "eth10")
 BOND_INDEX = 20
@@ -159,7 +159,7 @@ def worlds(draw):
 def write_keyfiles(directory: Path, specs: list[Spec]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for spec in specs:
-        (directory / f"{spec.uuid}{keyfile.SUFFIX}").write_text(render_keyfile(spec))
+        (directory / f"{spec.uuid}{keyfile_io.SUFFIX}").write_text(render_keyfile(spec))
 
 
 def dbus_profile(spec: Spec):
@@ -167,7 +167,7 @@ def dbus_profile(spec: Spec):
 
 
 class FakeKernel:
-    """What `linkfs` answers, from a fact snapshot (addresses as sysfs writes them)."""
+    """What `sysfs_io` answers, from a fact snapshot (addresses as sysfs writes them)."""
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts

@@ -6,53 +6,60 @@ from dataclasses import replace
 
 import pytest
 
-from bondhook import cli, deadline, frames, ifupdown, linkfs, netlink, networkd, networkdfs, nm, wire
-from bondhook.mac import Mac
-from bondhook.nmprofile import profile_from_settings
-from bondhook.plan import BondStatus, Link
+from bondhook.cli import commands_io, show
+from bondhook.ifupdown import ifquery_io
+from bondhook.kernel import netlink_io, sysfs_io
+from bondhook.networkd import config, dropin, files_io
+from bondhook.networkd.manager import NETWORKD, Netdevs
+from bondhook.nm import dbus_io
+from bondhook.nm.profile import profile_from_settings
+from bondhook.rules.mac import Mac
+from bondhook.rules.plan import BondStatus, Link
+from bondhook.runtime import deadline_io
+from bondhook.wire import frames, socket_io
 
 from .facts import A, bond, facts, nic
 
 
 def test_derive(capsys):
-    assert cli.main(["derive", "52:54:00:C8:76:09"]) == 0
+    assert commands_io.main(["derive", "52:54:00:C8:76:09"]) == 0
     assert capsys.readouterr().out == "02:54:00:c8:76:09\n"
 
 
 def test_derive_avoid(capsys):
-    assert cli.main(["derive", "52:54:00:c8:76:09", "--avoid", "02:54:00:c8:76:09"]) == 0
+    assert commands_io.main(["derive", "52:54:00:c8:76:09", "--avoid", "02:54:00:c8:76:09"]) == 0
     assert capsys.readouterr().out == "06:54:00:c8:76:09\n"
 
 
 @pytest.mark.parametrize("mac", ["nonsense", "ff:ff:ff:ff:ff:ff"])
 def test_derive_bad_input_is_one_line(capsys, mac):
-    assert cli.main(["derive", mac]) == 1
+    assert commands_io.main(["derive", mac]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.splitlines()) == 1
 
 
 def test_apply_refuses_bad_names(capsys):
-    assert cli.main(["apply", "bond0/../x"]) == 1
+    assert commands_io.main(["apply", "bond0/../x"]) == 1
     assert "not an interface name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["apply"]])
 def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as exc:
-        cli.main(argv)
+        commands_io.main(argv)
     assert exc.value.code == 2
 
 
 def test_help_lists_the_option_table(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["--help"])
+        commands_io.main(["--help"])
     out = capsys.readouterr().out
     assert "bond-derive-mac yes | no | <port>" in out and "exit codes" in out
 
 
 def test_status_text_warns_on_untraceable():
     status = BondStatus("bond2", Mac.parse("e6:a8:2a:99:65:04"), "kernel random", False, (), None, None, False, False)
-    lines = cli.format_status(cli.Row(status))
+    lines = show.format_status(show.Row(status))
     assert lines[0] == "bond2: e6:a8:2a:99:65:04 (kernel random)"
     assert lines[-1] == "  warning: e6:a8:2a:99:65:04 is not traceable to any port; clones may share it"
 
@@ -62,17 +69,18 @@ def test_status_text_warns_on_untraceable():
     [
         (None, "none", "unset"),
         ("[NetDev]\nMACAddress=02:aa:bb:cc:dd:ee\n", "a person", "02:aa:bb:cc:dd:ee"),
-        (networkd.content(Mac.parse("02:54:00:c8:76:09"), "eth0=52:54:00:c8:76:09"), "bondhook", "02:54:00:c8:76:09"),
+        (dropin.content(Mac.parse("02:54:00:c8:76:09"), "eth0=52:54:00:c8:76:09"), "bondhook", "02:54:00:c8:76:09"),
     ],
 )
 def test_status_names_the_networkd_netdev_and_its_owner(dropin, owner, shown):
-    main = networkd.Text("/etc/systemd/network/25-bond0.netdev", "[NetDev]\nName=bond0\nKind=bond\n")
-    dropins = [networkd.Text(networkd.dropin_path(main.path), dropin)] if dropin else []
-    dev = networkd.netdev(main, dropins)
+    main = config.Text("/etc/systemd/network/25-bond0.netdev", "[NetDev]\nName=bond0\nKind=bond\n")
+    dropins = [config.Text(config.dropin_path(main.path), dropin)] if dropin else []
+    dev = config.netdev(main, dropins)
     status = BondStatus("bond0", Mac.parse("02:54:00:c8:76:09"), "derived", True, (), None, None, False, True)
     line = f"  systemd-networkd: {main.path}, MACAddress {shown} (owner: {owner})"
-    assert line in cli.format_status(cli.Row(status, dev=dev))
-    assert cli._status_dict(cli.Row(status, dev=dev))["networkd"]["owner"] == owner
+    row = show.Row(status, ((NETWORKD, Netdevs({"bond0": dev}, (), (dev,)).view("bond0")),))
+    assert line in show.format_status(row)
+    assert show.status_dict(row)["networkd"]["owner"] == owner
 
 
 # --- status, apply and failures, with the kernel, ifupdown and NetworkManager faked ----------
@@ -92,17 +100,17 @@ PORT_PROFILE = profile_from_settings(
 def world(monkeypatch):
     """bond0 with port eth0, carrying the port's own MAC; NM holds a profile for it."""
     changes = []
-    monkeypatch.setattr(linkfs, "read_facts", lambda: facts(bond(address=A), nic("eth0", 2, A, 10)))
-    monkeypatch.setattr(linkfs, "set_address", lambda name, mac: changes.append((name, str(mac))))
-    monkeypatch.setattr(ifupdown, "known_ifaces", lambda: set())
+    monkeypatch.setattr(sysfs_io, "read_facts", lambda: facts(bond(address=A), nic("eth0", 2, A, 10)))
+    monkeypatch.setattr(sysfs_io, "set_address", lambda name, mac: changes.append((name, str(mac))))
+    monkeypatch.setattr(ifquery_io, "known_ifaces", lambda: set())
     profiles = [BOND_PROFILE, PORT_PROFILE]
-    monkeypatch.setattr(nm, "profiles", lambda: profiles)
+    monkeypatch.setattr(dbus_io, "profiles", lambda: profiles)
     return profiles, changes
 
 
 def test_status_text_with_a_networkmanager_profile(world, capsys):
     """Issue 9, item 2: the text view crashed for every bond with a profile; only JSON was tested."""
-    assert cli.main(["status"]) == 0
+    assert commands_io.main(["status"]) == 0
     out = capsys.readouterr().out
     assert "  NetworkManager: profile 'bond0', cloned-mac-address 02:AA:BB:CC:DD:EE (owner: a person)" in out
     assert "run 'bondhook apply" not in out  # it would be refused
@@ -112,7 +120,7 @@ def test_status_text_with_a_networkmanager_profile(world, capsys):
 def test_apply_respects_a_persons_cloned_mac(world, capsys):
     """Issue 9, item 3: apply used to overwrite it."""
     _, changes = world
-    assert cli.main(["apply", "bond0"]) == 1
+    assert commands_io.main(["apply", "bond0"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("bondhook: bond0: profile 'bond0' has cloned-mac-address") and "set by a person" in line
     assert changes == []
@@ -121,10 +129,10 @@ def test_apply_respects_a_persons_cloned_mac(world, capsys):
 def test_apply_respects_an_opt_out(world, capsys):
     profiles, changes = world
     profiles[0] = replace(BOND_PROFILE, cloned_mac=None, user_data={"bondhook.derive-mac": "no"})
-    assert cli.main(["apply", "bond0"]) == 1
+    assert commands_io.main(["apply", "bond0"]) == 1
     assert "opts out (bondhook.derive-mac=no)" in capsys.readouterr().err
     assert changes == []
-    assert cli.main(["status", "--json"]) == 0
+    assert commands_io.main(["status", "--json"]) == 0
     [status] = json.loads(capsys.readouterr().out)
     assert status["held_by"] == "profile 'bond0' opts out (bondhook.derive-mac=no)"
 
@@ -132,16 +140,16 @@ def test_apply_respects_an_opt_out(world, capsys):
 def test_apply_without_a_hold_sets_and_says_so(world, capsys):
     profiles, changes = world
     profiles[0] = replace(BOND_PROFILE, cloned_mac=None)
-    assert cli.main(["apply", "bond0"]) == 0
+    assert commands_io.main(["apply", "bond0"]) == 0
     assert changes == [("bond0", "02:54:00:c8:76:09")]
     assert "existing bond's MAC changed from 52:54:00:c8:76:09 to 02:54:00:c8:76:09" in capsys.readouterr().err
 
 
 def test_apply_respects_a_stanza_hwaddress(world, monkeypatch, capsys):
     world[0][0] = replace(BOND_PROFILE, cloned_mac=None)
-    monkeypatch.setattr(ifupdown, "known_ifaces", lambda: {"bond0"})
-    monkeypatch.setattr(ifupdown, "query", lambda name: {"bond-slaves": "eth0", "hwaddress": "02:00:00:00:00:01"})
-    assert cli.main(["apply", "bond0"]) == 1
+    monkeypatch.setattr(ifquery_io, "known_ifaces", lambda: {"bond0"})
+    monkeypatch.setattr(ifquery_io, "query", lambda name: {"bond-slaves": "eth0", "hwaddress": "02:00:00:00:00:01"})
+    assert commands_io.main(["apply", "bond0"]) == 1
     assert "its stanza sets hwaddress '02:00:00:00:00:01'" in capsys.readouterr().err
 
 
@@ -149,12 +157,12 @@ def test_a_kernel_that_does_not_keep_the_mac_is_a_failure_said_once(world, monke
     world[0][0] = replace(BOND_PROFILE, cloned_mac=None)
 
     def kept(name, mac):
-        raise linkfs.KernelError(
-            f"the kernel kept 52:54:00:c8:76:09 instead of {mac}: " + linkfs.kept_cause("active-backup", "active")
+        raise sysfs_io.KernelError(
+            f"the kernel kept 52:54:00:c8:76:09 instead of {mac}: " + sysfs_io.kept_cause("active-backup", "active")
         )
 
-    monkeypatch.setattr(linkfs, "set_address", kept)
-    assert cli.main(["apply", "bond0"]) == 1
+    monkeypatch.setattr(sysfs_io, "set_address", kept)
+    assert commands_io.main(["apply", "bond0"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert "could not apply the derived MAC: the kernel kept 52:54:00:c8:76:09" in line
     assert "fail_over_mac is active" in line and "changed" not in line
@@ -182,17 +190,17 @@ def fake_tools(tmp_path, monkeypatch, script):
     bindir.mkdir()
     (bindir / "ifquery").write_text(f"#!/bin/sh\n{script}\n")
     (bindir / "ifquery").chmod(0o755)
-    monkeypatch.setitem(deadline.SAFE_ENV, "PATH", str(bindir))
+    monkeypatch.setitem(deadline_io.SAFE_ENV, "PATH", str(bindir))
 
 
 @pytest.mark.system
 def test_a_hanging_ifquery_ends_within_the_budget(tmp_path, monkeypatch):
     """Issue 9, item 10: a hanging ifquery printed a traceback."""
     fake_tools(tmp_path, monkeypatch, "exec /bin/sleep 60")
-    deadline.start(2)
+    deadline_io.start(2)
     start = time.monotonic()
-    with pytest.raises(deadline.Expired, match="gave up after 2 s waiting for ifquery"):
-        ifupdown.known_ifaces()
+    with pytest.raises(deadline_io.Expired, match="gave up after 2 s waiting for ifquery"):
+        ifquery_io.known_ifaces()
     assert time.monotonic() - start < 3
 
 
@@ -200,26 +208,26 @@ def test_a_hanging_ifquery_ends_within_the_budget(tmp_path, monkeypatch):
 def test_missing_tools_are_named_with_the_package(tmp_path, monkeypatch):
     fake_tools(tmp_path, monkeypatch, "exit 0")
     (tmp_path / "bin" / "ifquery").unlink()
-    with pytest.raises(ifupdown.IfupdownError, match="ifquery not found; install ifupdown"):
-        ifupdown.query("bond0")
-    monkeypatch.setattr(netlink.os.path, "isdir", lambda path: False)  # as if bonding were not loaded
-    with pytest.raises(linkfs.KernelError, match="modprobe not found; install kmod"):
-        netlink.load_bonding()
+    with pytest.raises(ifquery_io.IfupdownError, match="ifquery not found; install ifupdown"):
+        ifquery_io.query("bond0")
+    monkeypatch.setattr(netlink_io.os.path, "isdir", lambda path: False)  # as if bonding were not loaded
+    with pytest.raises(sysfs_io.KernelError, match="modprobe not found; install kmod"):
+        netlink_io.load_bonding()
 
 
 def test_missing_pyroute2_is_named_with_the_package(monkeypatch):
-    monkeypatch.setattr(netlink, "load_bonding", lambda: None)
+    monkeypatch.setattr(netlink_io, "load_bonding", lambda: None)
     monkeypatch.setitem(sys.modules, "pyroute2", None)
-    with pytest.raises(linkfs.KernelError, match=r"pyroute2 is not importable .*; install python3-pyroute2"):
-        netlink.create_bond("bond0", A)
+    with pytest.raises(sysfs_io.KernelError, match=r"pyroute2 is not importable .*; install python3-pyroute2"):
+        netlink_io.create_bond("bond0", A)
 
 
 def test_an_unexpected_error_is_one_line_and_exit_1(monkeypatch, capsys):
     def boom():
         raise RuntimeError("surprise")
 
-    monkeypatch.setattr(linkfs, "read_facts", boom)
-    assert cli.main(["status"]) == 1
+    monkeypatch.setattr(sysfs_io, "read_facts", boom)
+    assert commands_io.main(["status"]) == 1
     assert capsys.readouterr().err == "bondhook: internal error RuntimeError: surprise; please report it\n"
 
 
@@ -234,17 +242,17 @@ def stacked(monkeypatch):
     """bond0 (derived MAC) with port eth0 and vmbr0 over it carrying udev's hash; vmbr0 from a stanza."""
     bond0 = replace(bond(address=DERIVED), uppers=("vmbr0",))
     bridge = Link("vmbr0", 12, "bridge", HASHED_BRIDGE, None, None, 3)
-    monkeypatch.setattr(linkfs, "read_facts", lambda: facts(bond0, nic("eth0", 2, A, 10), bridge))
-    monkeypatch.setattr(linkfs, "operstate", lambda name: "up")
-    monkeypatch.setattr(linkfs, "if_inet6", lambda: "fe80000000000000383e1cfffe5f0042 00000006 40 20 c8 vmbr0\n")
-    monkeypatch.setattr(ifupdown, "known_ifaces", lambda: {"bond0", "vmbr0"})
-    monkeypatch.setattr(ifupdown, "stanza_request", lambda name, facts: None)
-    monkeypatch.setattr(nm, "profiles", lambda: [])
-    monkeypatch.setattr(networkdfs, "load", lambda: networkdfs.Config((), (), (), ()))
+    monkeypatch.setattr(sysfs_io, "read_facts", lambda: facts(bond0, nic("eth0", 2, A, 10), bridge))
+    monkeypatch.setattr(sysfs_io, "operstate", lambda name: "up")
+    monkeypatch.setattr(sysfs_io, "if_inet6", lambda: "fe80000000000000383e1cfffe5f0042 00000006 40 20 c8 vmbr0\n")
+    monkeypatch.setattr(ifquery_io, "known_ifaces", lambda: {"bond0", "vmbr0"})
+    monkeypatch.setattr(ifquery_io, "stanza_request", lambda name, facts: None)
+    monkeypatch.setattr(dbus_io, "profiles", lambda: [])
+    monkeypatch.setattr(files_io, "load", lambda: files_io.Config((), (), (), ()))
 
 
 def test_status_explains_the_bridge_on_the_bond_with_its_fix_and_dad(stacked, capsys):
-    assert cli.main(["status"]) == 0
+    assert commands_io.main(["status"]) == 0
     out = capsys.readouterr().out.splitlines()
     start = out.index("  stacked on it:")
     assert out[start + 1 :] == [
@@ -254,13 +262,13 @@ def test_status_explains_the_bridge_on_the_bond_with_its_fix_and_dad(stacked, ca
         "      warning: vmbr0's fe80::383e:1cff:fe5f:42 failed duplicate address detection: another host on the "
         "link has this MAC; see 'bondhook check'",
     ]
-    assert cli.main(["status", "--json"]) == 0
+    assert commands_io.main(["status", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["dad_failed"] == [] and row["uppers"][0]["dad_failed"] == ["fe80::383e:1cff:fe5f:42"]
 
 
 def fake_watch(bond_name, watched, twins=0, looped=0):
-    watch = wire.Watch(bond_name, watched, probes=len(watched))
+    watch = socket_io.Watch(bond_name, watched, probes=len(watched))
     for n in range(twins):
         watch.note(frames.Seen(frames.TWIN, DERIVED, 0x86DD, 100 if n else None), 1.5 + n)
     for _ in range(looped):
@@ -277,8 +285,8 @@ def test_check_watches_the_bond_and_what_is_stacked_on_it(stacked, monkeypatch, 
         calls.append((targets, seconds, probe))
         return [fake_watch(name, macs, twins, looped=1) for name, macs in targets]
 
-    monkeypatch.setattr(wire, "check", check)
-    assert cli.main(["check", "--listen", "3"]) == rc
+    monkeypatch.setattr(socket_io, "check", check)
+    assert commands_io.main(["check", "--listen", "3"]) == rc
     assert calls == [([("bond0", frozenset({DERIVED, HASHED_BRIDGE}))], 3.0, True)]
     out = capsys.readouterr().out.splitlines()
     if twins:
@@ -298,8 +306,8 @@ def test_check_watches_the_bond_and_what_is_stacked_on_it(stacked, monkeypatch, 
 
 
 def test_check_json_and_passive(stacked, monkeypatch, capsys):
-    monkeypatch.setattr(wire, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
-    assert cli.main(["check", "--json", "--passive", "bond0"]) == 1
+    monkeypatch.setattr(socket_io, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
+    assert commands_io.main(["check", "--json", "--passive", "bond0"]) == 1
     [result] = json.loads(capsys.readouterr().out)
     assert (result["verdict"], result["twin_frames"], result["seconds"]) == ("twin", 1, 5.0)
     assert result["samples"] == [{"at": 1.5, "source": "02:54:00:c8:76:09", "ethertype": 0x86DD, "vlan": None}]
@@ -318,24 +326,24 @@ LISTS = "give a bond ('bondhook status' lists them)"
     ],
 )
 def test_check_that_cannot_run_is_one_line_and_exit_2(stacked, monkeypatch, capsys, argv, state, line):
-    monkeypatch.setattr(linkfs, "operstate", lambda name: state)
-    monkeypatch.setattr(wire, "check", lambda *a: pytest.fail("nothing to listen on"))
-    assert cli.main(["check", *argv]) == 2
+    monkeypatch.setattr(sysfs_io, "operstate", lambda name: state)
+    monkeypatch.setattr(socket_io, "check", lambda *a: pytest.fail("nothing to listen on"))
+    assert commands_io.main(["check", *argv]) == 2
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [line] and captured.out == ""
 
 
 def test_check_a_twin_outweighs_a_bond_it_could_not_check(stacked, monkeypatch, capsys):
-    monkeypatch.setattr(wire, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
-    assert cli.main(["check", "bond0", "nosuch0"]) == 1
+    monkeypatch.setattr(socket_io, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
+    assert commands_io.main(["check", "bond0", "nosuch0"]) == 1
 
 
 def test_check_without_root_is_one_line(stacked, monkeypatch, capsys):
     def refuse(*args, **kwargs):
-        raise wire.WireError("a packet socket needs root (CAP_NET_RAW); run it as root")
+        raise socket_io.WireError("a packet socket needs root (CAP_NET_RAW); run it as root")
 
-    monkeypatch.setattr(wire, "check", refuse)
-    assert cli.main(["check"]) == 2
+    monkeypatch.setattr(socket_io, "check", refuse)
+    assert commands_io.main(["check"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "bondhook: check: a packet socket needs root (CAP_NET_RAW); run it as root; nothing checked"
     ]
@@ -344,5 +352,5 @@ def test_check_without_root_is_one_line(stacked, monkeypatch, capsys):
 @pytest.mark.parametrize("value", ["0", "61", "soon", "nan"])
 def test_check_listen_is_bounded(value, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["check", "--listen", value])
+        commands_io.main(["check", "--listen", value])
     assert exit_info.value.code == 2

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bondhook import dispatcher, keyfile, linkfs
+from bondhook.kernel import sysfs_io
+from bondhook.nm import dispatcher_io, keyfile_io
 
 from .nmworlds import Spec, write_keyfiles
 
@@ -23,29 +24,29 @@ def world(directory: Path, user: dict[str, str], cloned: str | None) -> Path:
     ports = [Spec(f"0000000{i}-0000-0000-0000-000000000000", f"p{i}", "802-3-ethernet", n, "bond0") for i, n in
              enumerate(("eth0", "eth1"))]  # fmt: skip
     write_keyfiles(directory, [bond, *ports])
-    return directory / f"{BOND_UUID}{keyfile.SUFFIX}"
+    return directory / f"{BOND_UUID}{keyfile_io.SUFFIX}"
 
 
 @pytest.fixture
 def kernel(monkeypatch, tmp_path):
-    """Keyfiles in a directory of the test's, and a kernel (as linkfs answers) with bond0 over
+    """Keyfiles in a directory of the test's, and a kernel (as sysfs_io answers) with bond0 over
     eth0 and eth1; the device's address is the test's to set."""
-    monkeypatch.setattr(keyfile, "KEYFILE_DIRS", (str(tmp_path / "system-connections"),))
+    monkeypatch.setattr(keyfile_io, "KEYFILE_DIRS", (str(tmp_path / "system-connections"),))
     state = {"bond0": DERIVED}
-    monkeypatch.setattr(linkfs, "perm_address", {"eth0": A, "eth1": B}.get)
-    monkeypatch.setattr(linkfs, "ports", lambda bond: ["eth0", "eth1"])
-    monkeypatch.setattr(linkfs, "address", state.get)
+    monkeypatch.setattr(sysfs_io, "perm_address", {"eth0": A, "eth1": B}.get)
+    monkeypatch.setattr(sysfs_io, "ports", lambda bond: ["eth0", "eth1"])
+    monkeypatch.setattr(sysfs_io, "address", state.get)
     return state
 
 
 def test_steady_state_is_decided_from_the_files(kernel, tmp_path):
     path = world(tmp_path / "system-connections", OWNED, DERIVED.upper())
-    assert dispatcher.steady_target(BOND_UUID, "bond0", str(path)) == DERIVED
+    assert dispatcher_io.steady_target(BOND_UUID, "bond0", str(path)) == DERIVED
 
 
 def test_a_profile_that_needs_writing_goes_to_dbus(kernel, tmp_path):
     path = world(tmp_path / "system-connections", {}, None)
-    assert dispatcher.steady_target(BOND_UUID, "bond0", str(path)) is None
+    assert dispatcher_io.steady_target(BOND_UUID, "bond0", str(path)) is None
 
 
 @pytest.mark.parametrize(
@@ -59,23 +60,23 @@ def test_any_doubt_goes_to_dbus(kernel, tmp_path, case, monkeypatch):
     elif case == "outside the keyfile directories":
         path = path.rename(tmp_path / path.name)
     elif case == "a file in doubt":
-        (path.parent / f"odd{keyfile.SUFFIX}").write_text("[connection]\nid=a\\qb\n")
+        (path.parent / f"odd{keyfile_io.SUFFIX}").write_text("[connection]\nid=a\\qb\n")
     else:
         write_keyfiles(tmp_path / "run", [Spec(BOND_UUID, "bond0", "bond", "bond0")])
-        monkeypatch.setattr(keyfile, "KEYFILE_DIRS", (*keyfile.KEYFILE_DIRS, str(tmp_path / "run")))
-    assert dispatcher.steady_target(uuid, "bond0", str(path)) is None
+        monkeypatch.setattr(keyfile_io, "KEYFILE_DIRS", (*keyfile_io.KEYFILE_DIRS, str(tmp_path / "run")))
+    assert dispatcher_io.steady_target(uuid, "bond0", str(path)) is None
 
 
 def test_steady_state_sets_only_the_device_when_nm_did_not(kernel, tmp_path, monkeypatch, capsys):
     """NetworkManager 1.42 brings a bond up through a port profile with the port's MAC."""
     path = world(tmp_path / "system-connections", OWNED, DERIVED)
     kernel["bond0"] = A
-    monkeypatch.setattr(linkfs, "set_address", lambda name, mac: kernel.__setitem__(name, mac))
-    monkeypatch.setattr(linkfs, "is_bond", lambda name: name == "bond0")
+    monkeypatch.setattr(sysfs_io, "set_address", lambda name, mac: kernel.__setitem__(name, mac))
+    monkeypatch.setattr(sysfs_io, "is_bond", lambda name: name == "bond0")
     monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
     monkeypatch.setenv("CONNECTION_UUID", BOND_UUID)
     monkeypatch.setenv("CONNECTION_FILENAME", str(path))
-    assert dispatcher.main() == 0
+    assert dispatcher_io.main() == 0
     assert kernel["bond0"] == DERIVED
     assert capsys.readouterr().err == f"bondhook: bond0: device MAC changed from {A} to {DERIVED} for this activation\n"
 
@@ -87,14 +88,16 @@ def test_steady_state_loads_no_library_and_says_nothing(tmp_path):
     code = f"""
 import sys
 at_start = set(sys.modules)
-from bondhook import dispatcher, keyfile, linkfs
-keyfile.KEYFILE_DIRS = ({str(tmp_path)!r},)
-linkfs.perm_address = {{"eth0": "{A}", "eth1": "{B}"}}.get
-linkfs.ports = lambda bond: ["eth0", "eth1"]
-linkfs.address = {{"bond0": "{DERIVED}"}}.get
+from bondhook.nm import dispatcher_io
+from bondhook.nm import keyfile_io
+from bondhook.kernel import sysfs_io
+keyfile_io.KEYFILE_DIRS = ({str(tmp_path)!r},)
+sysfs_io.perm_address = {{"eth0": "{A}", "eth1": "{B}"}}.get
+sysfs_io.ports = lambda bond: ["eth0", "eth1"]
+sysfs_io.address = {{"bond0": "{DERIVED}"}}.get
 sys.argv = ["dispatcher", "bond0", "pre-up"]
-assert dispatcher.main() == 0
-heavy = ("dbus_next", "pyroute2", "asyncio", "logging", "dataclasses", "re", "subprocess", "bondhook.nm")
+assert dispatcher_io.main() == 0
+heavy = ("dbus_next", "pyroute2", "asyncio", "logging", "dataclasses", "re", "subprocess", "bondhook.nm.dbus_io")
 print(" ".join(sorted(m for m in set(sys.modules) - at_start if m.split(".")[0] in heavy or m in heavy)))
 """
     env = {"CONNECTION_UUID": BOND_UUID, "CONNECTION_FILENAME": str(path), "PATH": "/usr/bin:/bin"}

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bondhook.cli import build_parser
-from bondhook.options import NM_KEYS, OPTIONS
+from bondhook.cli.parser import build_parser
+from bondhook.rules.options import NM_KEYS, OPTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 MAN = (REPO / "man" / "bondhook.8").read_text().replace("\\-", "-")

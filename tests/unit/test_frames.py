@@ -4,9 +4,9 @@ import struct
 
 import pytest
 
-from bondhook import frames
-from bondhook.frames import LOOPED, ODD, OTHER, OWN, TWIN, SentFrames, classify
-from bondhook.mac import Mac
+from bondhook.rules.mac import Mac
+from bondhook.wire import frames
+from bondhook.wire.frames import LOOPED, ODD, OTHER, OWN, TWIN, SentFrames, classify
 
 OURS = Mac.parse("02:54:00:c8:76:09")
 BRIDGE = Mac.parse("02:54:00:c8:76:0a")

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bondhook.ifupdown import STANZA_KEYS
-from bondhook.options import env_name
+from bondhook.ifupdown.stanza import STANZA_KEYS
+from bondhook.rules.options import env_name
 
 pytestmark = pytest.mark.system
 
@@ -52,7 +52,8 @@ def trojan(tmp: Path) -> Path:
     evil = tmp / "evil"
     (evil / "bondhook").mkdir(parents=True)
     payload = f"open({str(tmp / 'PWNED')!r}, 'w').close()\n"
-    for module in ("__init__", "ifupdown", "dispatcher"):
+    for module in ("__init__", "ifupdown/__init__", "ifupdown/__main__", "nm/__init__", "nm/dispatcher_io"):
+        (evil / "bondhook" / f"{module}.py").parent.mkdir(exist_ok=True)
         (evil / "bondhook" / f"{module}.py").write_text(payload)
     return evil
 
@@ -166,7 +167,7 @@ def test_nm_hook_with_hostile_input(tmp_path, iface, uuid, filename, action):
 def run_dispatcher(args, env, cwd):
     """The dispatcher's Python entry as the script starts it: isolated, from /, env handed over."""
     full = {b"PATH": b"/usr/bin:/bin", **{os.fsencode(k): os.fsencode(v) for k, v in env.items()}}
-    argv = [sys.executable, "-I", "-m", "bondhook.dispatcher", *args]
+    argv = [sys.executable, "-I", "-m", "bondhook.nm.dispatcher_io", *args]
     return subprocess.run(argv, env=full, capture_output=True, cwd=cwd, check=False, timeout=60)
 
 

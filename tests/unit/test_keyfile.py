@@ -7,8 +7,8 @@ import uuid as uuidlib
 import pytest
 from hypothesis import given
 
-from bondhook import keyfile
-from bondhook.keyfile import Doubt, groups
+from bondhook.nm import keyfile_io
+from bondhook.nm.keyfile import Doubt, groups
 
 from .nmworlds import Spec, _escape, ids, render_keyfile, write_keyfiles
 
@@ -54,12 +54,12 @@ def test_later_directory_wins_and_tombstones_hide_read_only_profiles(tmp_path):
     write_keyfiles(run, [Spec(a.uuid, "a in memory", "bond", "bond0")])
     etc.mkdir()
     (etc / f"{b.uuid}.nmmeta").symlink_to("/dev/null")
-    found = keyfile.load([str(ro), str(etc), str(run)])
+    found = keyfile_io.load([str(ro), str(etc), str(run)])
     assert {uuid: entry[1]["connection"]["id"] for uuid, entry in found.items()} == {a.uuid: "a in memory"}
-    assert found[a.uuid][0] == str(run / f"{a.uuid}{keyfile.SUFFIX}")
+    assert found[a.uuid][0] == str(run / f"{a.uuid}{keyfile_io.SUFFIX}")
 
 
 def test_an_unreadable_or_invalid_utf8_file_is_a_doubt(tmp_path):
-    (tmp_path / f"x{keyfile.SUFFIX}").write_bytes(b"[connection]\nid=\xff\nuuid=u\n")
+    (tmp_path / f"x{keyfile_io.SUFFIX}").write_bytes(b"[connection]\nid=\xff\nuuid=u\n")
     with pytest.raises(Doubt):
-        keyfile.load([str(tmp_path)])
+        keyfile_io.load([str(tmp_path)])

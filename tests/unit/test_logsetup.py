@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bondhook import logsetup
+from bondhook.runtime import logsetup_io
 
 log = logging.getLogger("bondhook")
 
@@ -21,21 +21,21 @@ def test_a_full_syslog_queue_never_blocks(tmp_path, capsys):
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     listener.bind(path)
     try:
-        logsetup.setup(syslog=True, syslog_socket=path)
+        logsetup_io.setup(syslog=True, syslog_socket=path)
         start = time.monotonic()
         for i in range(500):
             log.info("line %d %s", i, "x" * 500)
         assert time.monotonic() - start < 5
     finally:
         listener.close()
-        logsetup.setup()
+        logsetup_io.setup()
     assert len(capsys.readouterr().err.splitlines()) == 500  # stderr still has every line
 
 
 def test_no_syslog_daemon_leaves_stderr(tmp_path, capsys):
-    logsetup.setup(syslog=True, syslog_socket=str(tmp_path / "nothing-here"))
+    logsetup_io.setup(syslog=True, syslog_socket=str(tmp_path / "nothing-here"))
     log.error("bond0: something")
-    logsetup.setup()
+    logsetup_io.setup()
     assert capsys.readouterr().err == "bondhook: bond0: something\n"
 
 
@@ -44,12 +44,12 @@ def test_huge_and_multiline_values_are_one_bounded_line(tmp_path, capsys):
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(path)
     try:
-        logsetup.setup(syslog=True, syslog_socket=path)
+        logsetup_io.setup(syslog=True, syslog_socket=path)
         log.error("bond0: value %s", "v" * 100_000 + "\nbondhook: forged line")
         received = listener.recv(65536).decode()
     finally:
         listener.close()
-        logsetup.setup()
+        logsetup_io.setup()
     [line] = capsys.readouterr().err.splitlines()
     assert len(line) < 1100 and line.endswith("more characters)")
     assert received.startswith("<27>bondhook: bond0: value vvv") and "\n" not in received
@@ -59,7 +59,7 @@ def test_huge_and_multiline_values_are_one_bounded_line(tmp_path, capsys):
 def test_a_bad_format_or_a_closed_stderr_is_no_traceback():
     """In a process of its own: pytest's capture handler fails the test on a bad record."""
     code = (
-        "import logging, sys; from bondhook import logsetup; logsetup.setup(syslog=True);"
+        "import logging, sys; from bondhook.runtime import logsetup_io; logsetup_io.setup(syslog=True);"
         "log = logging.getLogger('bondhook'); log.error('%s %s', 'only one argument');"
         "sys.stderr.close(); log.error('after close')"
     )
@@ -68,7 +68,7 @@ def test_a_bad_format_or_a_closed_stderr_is_no_traceback():
 
 
 def test_library_warnings_are_one_line_without_traceback(capsys):
-    logsetup.setup()
+    logsetup_io.setup()
     try:
         raise ValueError("boom")
     except ValueError:

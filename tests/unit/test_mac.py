@@ -1,6 +1,6 @@
 import pytest
 
-from bondhook.mac import LOCAL_UNICAST_FIRST_OCTETS, Mac, derivations, derive, parse_optional
+from bondhook.rules.mac import LOCAL_UNICAST_FIRST_OCTETS, Mac, derivations, derive, parse_optional
 
 PORT = Mac.parse("52:54:00:c8:76:09")
 

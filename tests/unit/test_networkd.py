@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bondhook import logsetup, networkd, networkdfs
-from bondhook.mac import Mac
-from bondhook.networkd import DROPIN_NAME, Text, content, decide_netdev, matches, network, plans
+from bondhook.networkd import files_io
+from bondhook.networkd.config import DROPIN_NAME, Text, bonds, expected, matches, network, owner, ports
+from bondhook.networkd.dropin import content, decide_netdev, plans
+from bondhook.rules.mac import Mac
+from bondhook.runtime import logsetup_io
 from tests.unit.facts import A, B, facts, nic
 
 C = Mac.parse("52:54:00:c8:76:0b")
@@ -37,9 +39,9 @@ WORLD = facts(nic("enp0s10", 2, A), nic("enp0s11", 3, B))
 
 
 def load_bond0(dirs):
-    config = networkdfs.load(dirs)
+    config = files_io.load(dirs)
     assert config.problems == ()
-    [dev] = networkd.bonds(config.netdevs)
+    [dev] = bonds(config.netdevs)
     return dev, config
 
 
@@ -59,7 +61,7 @@ def test_a_masked_file_is_skipped(dirs, mask):
         os.symlink(os.devnull, f"{etc}/25-bond0.netdev")
     else:
         write(f"{etc}/25-bond0.netdev", "\n")
-    assert networkd.bonds(networkdfs.load(dirs).netdevs) == ()
+    assert bonds(files_io.load(dirs).netdevs) == ()
 
 
 def test_drop_ins_apply_from_every_directory_by_file_name(dirs):
@@ -81,7 +83,7 @@ def test_bondhooks_marked_drop_in_is_its_own_not_a_persons(dirs):
     write(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}", content(Mac.parse("02:54:00:c8:76:09"), f"enp0s10={A}"))
     dev, config = load_bond0(dirs)
     assert dev.mac is None and dev.own is not None and dev.own.source == f"enp0s10={A}"
-    assert networkd.owner(dev) == "bondhook" and [o.path for o in config.own] == [dev.own.path]
+    assert owner(dev) == "bondhook" and [o.path for o in config.own] == [dev.own.path]
 
 
 def test_a_person_who_edits_bondhooks_drop_in_owns_it(dirs):
@@ -90,7 +92,7 @@ def test_a_person_who_edits_bondhooks_drop_in_owns_it(dirs):
     text = content(Mac.parse("02:54:00:c8:76:09"), f"enp0s10={A}").replace("MACAddress=02:54", "MACAddress=06:54")
     write(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}", text)
     dev, config = load_bond0(dirs)
-    assert dev.own is None and dev.mac == "06:54:00:c8:76:09" and networkd.owner(dev) == "a person"
+    assert dev.own is None and dev.mac == "06:54:00:c8:76:09" and owner(dev) == "a person"
     assert config.own == ()
 
 
@@ -108,7 +110,7 @@ def test_ports_in_name_order_whatever_the_file_order(dirs):
     write(f"{etc}/10-b.network", port("enp0s11"))
     write(f"{etc}/20-a.network", port("enp0s10"))
     _, config = load_bond0(dirs)
-    assert networkd.ports("bond0", config.networks, WORLD) == (("enp0s10", "enp0s11"), ())
+    assert ports("bond0", config.networks, WORLD) == (("enp0s10", "enp0s11"), ())
 
 
 def test_the_first_matching_network_file_decides_a_link(dirs):
@@ -117,8 +119,8 @@ def test_the_first_matching_network_file_decides_a_link(dirs):
     etc, _, _ = dirs
     write(f"{etc}/05-plain.network", "[Match]\nName=enp0s10\n")
     write(f"{etc}/30-ports.network", port("enp0s1*"))
-    config = networkdfs.load(dirs)
-    assert networkd.ports("bond0", config.networks, WORLD)[0] == ("enp0s11",)
+    config = files_io.load(dirs)
+    assert ports("bond0", config.networks, WORLD)[0] == ("enp0s11",)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +148,7 @@ def test_a_match_key_bondhook_cannot_evaluate_is_one_warning(dirs):
     write(f"{etc}/30-path.network", "[Match]\nPath=pci-0000:00:0a.0\n[Network]\nBond=bond0\n")
     write(f"{etc}/31-a.network", port("enp0s11"))
     _, config = load_bond0(dirs)
-    names, warnings = networkd.ports("bond0", config.networks, WORLD)
+    names, warnings = ports("bond0", config.networks, WORLD)
     assert names == ("enp0s11",)
     [warning] = warnings
     assert "30-path.network matches on Path" in warning.text and "Name or MACAddress" in warning.text
@@ -158,8 +160,8 @@ def test_what_the_boot_waits_for_is_exact_names_and_addresses_only(dirs):
     write(f"{etc}/31-b.network", "[Match]\nPermanentMACAddress=52:54:00:c8:76:0a\n[Network]\nBond=bond0\n")
     write(f"{etc}/32-glob.network", port("eth*"))
     write(f"{etc}/33-other.network", port("enp9s0", "bond9"))
-    config = networkdfs.load(dirs)
-    assert networkd.expected(["bond0"], config.networks) == (("enp0s10",), (B,))
+    config = files_io.load(dirs)
+    assert expected(["bond0"], config.networks) == (("enp0s10",), (B,))
 
 
 def decide(dirs, world=WORLD):
@@ -186,14 +188,14 @@ def test_first_start_writes_the_drop_in_with_one_line(dirs):
 
 def test_a_steady_start_changes_nothing_and_says_nothing(dirs):
     bond0_with_ports(dirs)
-    networkdfs.apply(decide(dirs), dirs[0])
+    files_io.apply(decide(dirs), dirs[0])
     plan = decide(dirs)
     assert (plan.action, plan.messages) == ("none", ())
 
 
 def test_a_replaced_nic_rewrites_the_drop_in_with_one_line(dirs):
     bond0_with_ports(dirs)
-    networkdfs.apply(decide(dirs), dirs[0])
+    files_io.apply(decide(dirs), dirs[0])
     plan = decide(dirs, facts(nic("enp0s10", 2, C), nic("enp0s11", 3, B)))
     assert plan.action == "write" and "MACAddress=02:54:00:c8:76:0b\n" in plan.content
     [line] = plan.messages
@@ -210,7 +212,7 @@ def test_a_missing_first_port_falls_back_with_a_warning(dirs):
 
 def test_no_usable_port_keeps_an_earlier_drop_in_and_says_so(dirs):
     bond0_with_ports(dirs)
-    networkdfs.apply(decide(dirs), dirs[0])
+    files_io.apply(decide(dirs), dirs[0])
     plan = decide(dirs, facts())
     assert plan.action == "none"
     [line] = plan.messages
@@ -234,7 +236,7 @@ def test_the_same_nic_under_its_new_name_is_rewritten_without_a_line(dirs):
     etc = bond0_with_ports(dirs)
     for name, mac in (("a", A), ("b", B)):
         write(f"{etc}/30-{name}.network", f"[Match]\nPermanentMACAddress={mac}\n[Network]\nBond=bond0\n")
-    networkdfs.apply(decide(dirs, facts(nic("eth0", 2, A), nic("eth1", 3, B))), dirs[0])
+    files_io.apply(decide(dirs, facts(nic("eth0", 2, A), nic("eth1", 3, B))), dirs[0])
     plan = decide(dirs)
     assert plan.action == "write" and f"Source=enp0s10={A}" in plan.content
     assert [m.level for m in plan.messages] == [logging.DEBUG]
@@ -249,13 +251,13 @@ def test_the_same_nic_under_its_new_name_is_rewritten_without_a_line(dirs):
 )
 def test_a_persons_mac_or_opt_out_removes_bondhooks_drop_in(dirs, dropin, why):
     etc = bond0_with_ports(dirs)
-    networkdfs.apply(decide(dirs), dirs[0])
+    files_io.apply(decide(dirs), dirs[0])
     write(f"{etc}/25-bond0.netdev.d/50-mine.conf", dropin)
     plan = decide(dirs)
     assert plan.action == "remove"
     [line] = plan.messages
     assert why in line.text
-    networkdfs.apply(plan, dirs[0])
+    files_io.apply(plan, dirs[0])
     assert os.listdir(f"{etc}/25-bond0.netdev.d") == ["50-mine.conf"]
     assert decide(dirs).messages == ()  # and then nothing more is said
 
@@ -292,9 +294,9 @@ def test_a_persons_file_at_bondhooks_path_is_never_overwritten(dirs):
 
 def test_a_drop_in_whose_netdev_is_gone_is_removed(dirs):
     etc = bond0_with_ports(dirs)
-    networkdfs.apply(decide(dirs), dirs[0])
+    files_io.apply(decide(dirs), dirs[0])
     os.unlink(f"{etc}/25-bond0.netdev")
-    config = networkdfs.load(dirs)
+    config = files_io.load(dirs)
     [plan] = plans(config.netdevs, config.networks, config.own, WORLD)
     assert plan.action == "remove" and "its .netdev is gone" in plan.messages[0].text
 
@@ -302,28 +304,28 @@ def test_a_drop_in_whose_netdev_is_gone_is_removed(dirs):
 def test_apply_writes_reads_back_and_refuses_other_paths(dirs):
     etc = bond0_with_ports(dirs)
     plan = decide(dirs)
-    networkdfs.apply(plan, etc)
+    files_io.apply(plan, etc)
     path = Path(plan.path)
     assert path.read_text() == plan.content and oct(path.stat().st_mode & 0o777) == "0o644"
-    with pytest.raises(networkdfs.WriteError, match="not a path bondhook writes"):
-        networkdfs.apply(plan, dirs[1])
+    with pytest.raises(files_io.WriteError, match="not a path bondhook writes"):
+        files_io.apply(plan, dirs[1])
 
 
 @pytest.fixture
 def world(monkeypatch):
     """The sync's edges: this snapshot of links, udev already done."""
-    monkeypatch.setattr(networkdfs.linkfs, "read_facts", lambda: WORLD)
-    monkeypatch.setattr(networkdfs, "wait_for", lambda names, macs, seconds: [])
+    monkeypatch.setattr(files_io.sysfs_io, "read_facts", lambda: WORLD)
+    monkeypatch.setattr(files_io, "wait_for", lambda names, macs, seconds: [])
 
 
 def test_sync_then_release_leave_a_persons_files(dirs, world, capsys):
     etc = bond0_with_ports(dirs)
     write(f"{etc}/25-bond0.netdev.d/50-mine.conf", "[NetDev]\nDescription=mine\n")
-    logsetup.setup()
-    assert networkdfs.sync(0, dirs=dirs)
+    logsetup_io.setup()
+    assert files_io.sync(0, dirs=dirs)
     assert sorted(os.listdir(f"{etc}/25-bond0.netdev.d")) == ["50-mine.conf", DROPIN_NAME]
     capsys.readouterr()
-    assert networkdfs.release(dirs=dirs) == 1
+    assert files_io.release(dirs=dirs) == 1
     assert os.listdir(f"{etc}/25-bond0.netdev.d") == ["50-mine.conf"]
     [line] = capsys.readouterr().err.splitlines()
     assert line == f"bondhook: removed {etc}/25-bond0.netdev.d/{DROPIN_NAME} (MAC 02:54:00:c8:76:09, from enp0s10={A})"
@@ -332,8 +334,8 @@ def test_sync_then_release_leave_a_persons_files(dirs, world, capsys):
 def test_sync_with_an_unreadable_file_changes_nothing_in_one_line(dirs, world, capsys):
     etc = bond0_with_ports(dirs)
     write(f"{etc}/40-bad.network", "[Match]\nName=enp0s12\nnot an assignment\n")
-    logsetup.setup()
-    assert not networkdfs.sync(0, dirs=dirs)
+    logsetup_io.setup()
+    assert not files_io.sync(0, dirs=dirs)
     assert not os.path.exists(f"{etc}/25-bond0.netdev.d")
     [line] = capsys.readouterr().err.splitlines()
     assert line.endswith(
@@ -343,7 +345,7 @@ def test_sync_with_an_unreadable_file_changes_nothing_in_one_line(dirs, world, c
 
 def test_dry_run_writes_nothing(dirs, world, capsys):
     etc = bond0_with_ports(dirs)
-    logsetup.setup()
-    assert networkdfs.sync(0, dry_run=True, dirs=dirs)
+    logsetup_io.setup()
+    assert files_io.sync(0, dry_run=True, dirs=dirs)
     assert not os.path.exists(f"{etc}/25-bond0.netdev.d")
     assert "dry run, not done" in capsys.readouterr().err

@@ -2,9 +2,9 @@ import logging
 
 import pytest
 
-from bondhook.mac import Mac
-from bondhook.nmprofile import decide_profile, owner, ports_of, profile_from_settings, profile_request
-from bondhook.options import OptionError
+from bondhook.nm.profile import decide_profile, owner, ports_of, profile_from_settings, profile_request
+from bondhook.rules.mac import Mac
+from bondhook.rules.options import OptionError
 
 from .facts import A, B, facts, nic
 
@@ -140,16 +140,17 @@ def test_byte_array_cloned_mac_is_read():
 
 
 def test_dispatcher_without_dbus_is_one_line_and_exit_0(monkeypatch, capsys):
-    from bondhook import dispatcher, linkfs
+    from bondhook.kernel import sysfs_io
+    from bondhook.nm import dispatcher_io
 
     from .facts import bond
 
-    monkeypatch.setattr(linkfs, "read_facts", lambda: facts(bond()))
-    monkeypatch.setattr(linkfs, "is_bond", lambda name: name == "bond0")
+    monkeypatch.setattr(sysfs_io, "read_facts", lambda: facts(bond()))
+    monkeypatch.setattr(sysfs_io, "is_bond", lambda name: name == "bond0")
     monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
     monkeypatch.setenv("CONNECTION_UUID", "11111111-1111-1111-1111-111111111111")
     monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-    assert dispatcher.main() == 0
+    assert dispatcher_io.main() == 0
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("bondhook: bond0: system D-Bus unavailable") and line.endswith("MAC left unchanged")
 

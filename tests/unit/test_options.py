@@ -1,7 +1,7 @@
 import pytest
 
-from bondhook.names import is_ifname
-from bondhook.options import AUTO, BOND_DERIVE_MAC, OFF, OPTIONS, Choice, parse_choice
+from bondhook.rules.names import is_ifname
+from bondhook.rules.options import AUTO, BOND_DERIVE_MAC, OFF, OPTIONS, Choice, parse_choice
 
 
 @pytest.mark.parametrize(

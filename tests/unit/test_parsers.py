@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bondhook.ifupdown import parse_ifquery
-from bondhook.mac import Mac, parse_optional
-from bondhook.names import is_ifname, name_order
-from bondhook.options import parse_choice, parse_ports, parse_scheme
+from bondhook.ifupdown.stanza import parse_ifquery
+from bondhook.rules.mac import Mac, parse_optional
+from bondhook.rules.names import is_ifname, name_order
+from bondhook.rules.options import parse_choice, parse_ports, parse_scheme
 
 anything = st.text() | st.sampled_from(["bond0\n", "bond0 ", "-bond0", "tap1²", "eth٣", "a" * 15, "a" * 16])
 

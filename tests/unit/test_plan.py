@@ -1,9 +1,9 @@
 import logging
 
-from bondhook.mac import Mac
-from bondhook.names import name_order
-from bondhook.options import AUTO, OFF, Choice
-from bondhook.plan import ADDR_RANDOM, ADDR_SET, Hold, Request, decide, describe
+from bondhook.rules.mac import Mac
+from bondhook.rules.names import name_order
+from bondhook.rules.options import AUTO, OFF, Choice
+from bondhook.rules.plan import ADDR_RANDOM, ADDR_SET, Hold, Request, decide, describe
 
 from .facts import HASHED, LOCAL, A, B, bond, facts, nic
 

@@ -1,13 +1,16 @@
 """Devices stacked on a bond: origin, fix line, duplicate address detection."""
 
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
-from bondhook import stack
-from bondhook.mac import Mac
-from bondhook.plan import ADDR_RANDOM, ADDR_SET, Link
-from bondhook.stack import Owner
+from bondhook.ifupdown import stanza
+from bondhook.networkd import config
+from bondhook.nm import profile
+from bondhook.rules import stack
+from bondhook.rules.mac import Mac
+from bondhook.rules.plan import ADDR_RANDOM, ADDR_SET, Link
 
 from .facts import HASHED, A, B, facts, nic
 
@@ -38,23 +41,23 @@ def test_a_vlan_on_an_untraceable_bond_is_untraceable_too():
 
 
 @pytest.mark.parametrize(
-    ("owner", "fix"),
+    ("fixer", "fix"),
     [
         (
-            Owner(stack.IFUPDOWN, "vmbr0"),
+            stanza.fix,
             "add 'bridge_hw bond0' to the 'iface vmbr0' stanza (bridge-utils copies its MAC)",
         ),
-        (Owner(stack.NM, "'br'"), "nmcli connection modify 'br' ethernet.cloned-mac-address 02:54:00:c8:76:09"),
+        (partial(profile.fix, "'br'"), "nmcli connection modify 'br' ethernet.cloned-mac-address 02:54:00:c8:76:09"),
         (
-            Owner(stack.NETWORKD, "/etc/systemd/network/br.netdev"),
+            partial(config.fix, "/etc/systemd/network/br.netdev"),
             "set MACAddress=02:54:00:c8:76:09 in [NetDev] of /etc/systemd/network/br.netdev",
         ),
         (None, "give vmbr0 the MAC 02:54:00:c8:76:09 where it is created"),
     ],
 )
-def test_a_bridge_with_udevs_hash_is_untraceable_and_told_to_take_the_bonds_mac(owner, fix):
+def test_a_bridge_with_udevs_hash_is_untraceable_and_told_to_take_the_bonds_mac(fixer, fix):
     bond, f = world(Link("vmbr0", 12, "bridge", HASHED, None, None, ADDR_SET))
-    [bridge] = stack.uppers(bond, f, True, A, {"vmbr0": owner} if owner else {})
+    [bridge] = stack.uppers(bond, f, True, A, {"vmbr0": fixer} if fixer else {})
     assert bridge.origin == "set by userspace (udev MACAddressPolicy or an admin)"
     assert not bridge.traceable and bridge.fix == fix
 
@@ -66,7 +69,7 @@ def test_a_bridge_with_bridge_hw_is_traceable():
 
 def test_a_macvlan_is_told_the_next_free_derivation():
     bond, f = world(Link("mv0", 13, "macvlan", RANDOM, None, None, ADDR_RANDOM))
-    [mv] = stack.uppers(bond, f, True, A, {"mv0": Owner(stack.IFUPDOWN, "mv0")})
+    [mv] = stack.uppers(bond, f, True, A, {"mv0": stanza.fix})
     assert mv.origin == "kernel random"
     assert mv.fix == "add 'hwaddress 06:54:00:c8:76:09' to the 'iface mv0' stanza"
 

@@ -8,21 +8,22 @@ import uuid as uuidlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bondhook import keyfile, steady
-from bondhook.mac import Mac
-from bondhook.nmprofile import decide_profile
-from bondhook.options import NM_DERIVE_MAC, NM_OWNED_MAC, NM_SCHEME, NM_SOURCE
-from bondhook.plan import Facts, Link
+from bondhook.nm import keyfile_io, steady
+from bondhook.nm.keyfile import Doubt
+from bondhook.nm.profile import decide_profile
+from bondhook.rules.mac import Mac
+from bondhook.rules.options import NM_DERIVE_MAC, NM_OWNED_MAC, NM_SCHEME, NM_SOURCE
+from bondhook.rules.plan import Facts, Link
 
 from .nmworlds import BOND_INDEX, FakeKernel, Spec, dbus_profile, worlds, write_keyfiles
 
 
 def fast_and_full(directory, bond, ports, facts):
     write_keyfiles(directory, [bond, *ports])
-    path = str(directory / f"{bond.uuid}{keyfile.SUFFIX}")
+    path = str(directory / f"{bond.uuid}{keyfile_io.SUFFIX}")
     try:
-        fast = steady.target(bond.uuid, "bond0", path, keyfile.load([str(directory)]), FakeKernel(facts))
-    except keyfile.Doubt:
+        fast = steady.target(bond.uuid, "bond0", path, keyfile_io.load([str(directory)]), FakeKernel(facts))
+    except Doubt:
         fast = None  # as the dispatcher takes it: ask NetworkManager
     everyone = [dbus_profile(spec) for spec in [bond, *ports]]
     return fast, decide_profile(everyone[0], everyone, facts)

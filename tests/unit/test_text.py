@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bondhook.text import LINE_LIMIT, decode, one_line, shown
+from bondhook.rules.text import LINE_LIMIT, decode, one_line, shown
 
 
 def test_shown_quotes_escapes_and_bounds():

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bondhook.unitfile import Entry, SyntaxProblem, last, listed, parse
+from bondhook.networkd.unitfile import Entry, SyntaxProblem, last, listed, parse
 
 
 def test_sections_keys_and_comments():

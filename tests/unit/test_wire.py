@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from bondhook import wire
-from bondhook.mac import Mac
+from bondhook.rules.mac import Mac
+from bondhook.wire import socket_io
 
 WATCHED = frozenset({Mac.parse("02:54:00:c8:76:09")})
 
@@ -20,8 +20,8 @@ def test_a_listen_ends_at_its_bound_and_closes_its_socket():
     before = open_fds()
     began = time.monotonic()
     try:
-        [watch] = wire.check([("lo", WATCHED)], 0.5, probe=False)
-    except wire.WireError as exc:  # not root: the one line says so, and nothing stays open
+        [watch] = socket_io.check([("lo", WATCHED)], 0.5, probe=False)
+    except socket_io.WireError as exc:  # not root: the one line says so, and nothing stays open
         assert "needs root" in str(exc)
     else:
         assert watch.bond == "lo" and watch.probes == 0
@@ -31,7 +31,7 @@ def test_a_listen_ends_at_its_bound_and_closes_its_socket():
 
 def test_a_bond_that_cannot_be_watched_closes_every_socket_already_open():
     before = open_fds()
-    with pytest.raises(wire.WireError) as error:
-        wire.check([("lo", WATCHED), ("nosuch0", WATCHED)], 5, probe=False)
+    with pytest.raises(socket_io.WireError) as error:
+        socket_io.check([("lo", WATCHED), ("nosuch0", WATCHED)], 5, probe=False)
     assert "cannot listen on nosuch0" in str(error.value) or "needs root" in str(error.value)
     assert open_fds() == before

@@ -67,9 +67,9 @@ if [ "$LAB_BOOT" = first ]; then
 		CONNECTION_FILENAME=$KEYFILES/bond0.nmconnection /usr/bin/python3 -I -c '
 import sys
 at_start = set(sys.modules)
-from bondhook import dispatcher
+from bondhook.nm import dispatcher_io
 sys.argv = ["dispatcher", "bond0", "pre-up"]
-dispatcher.main()
+dispatcher_io.main()
 heavy = ("dbus_next", "pyroute2", "asyncio", "logging", "dataclasses")
 print(" ".join(sorted(m for m in set(sys.modules) - at_start if m.split(".")[0] in heavy)) or "none")' \
 		>"$OUT/steady-modules.txt" 2>&1

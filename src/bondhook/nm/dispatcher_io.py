@@ -1,5 +1,5 @@
-"""NetworkManager's pre-up of a bond: `python3 -I -m bondhook.dispatcher IFACE ACTION`, run by
-the pre-up.d script with the activation's CONNECTION_UUID and CONNECTION_FILENAME.
+"""NetworkManager's pre-up of a bond: `main()` with IFACE ACTION as argv, run by the pre-up.d script
+(`python3 -I -c`) with the activation's CONNECTION_UUID and CONNECTION_FILENAME.
 
 NetworkManager's dispatcher runs one request at a time for the whole host, so every moment spent
 here delays every other device's events. Two paths:
@@ -8,7 +8,7 @@ here delays every other device's events. Two paths:
   nothing heavier than `os`, logged nothing, asked nobody;
 - otherwise: the full decision. If the profile needs no write, only the device's address is set
   (NetworkManager 1.42 does not apply a bond's cloned MAC when the bond is brought up through a
-  port profile); else the profiles are read and the bond's written over D-Bus (`nm.sync`), and
+  port profile); else the profiles are read and the bond's written over D-Bus (`dbus_io.sync`), and
   the device set for this activation.
 The heavy modules (logging, the value types, asyncio and dbus-next) load only on the second path.
 """
@@ -18,8 +18,10 @@ from __future__ import annotations
 import os
 import sys
 
-from bondhook import keyfile, linkfs, steady
-from bondhook.names import is_ifname
+from bondhook.kernel import sysfs_io
+from bondhook.nm import keyfile_io, steady
+from bondhook.nm.keyfile import Doubt
+from bondhook.rules.names import is_ifname
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -33,23 +35,23 @@ def _is_uuid(text: str) -> bool:
 def steady_target(uuid: str, iface: str, filename: str) -> str | None:
     """The MAC the bond must carry when its profile needs no write, from the files; None when
     the files leave any doubt."""
-    dirs = keyfile.KEYFILE_DIRS
-    if os.path.dirname(filename) not in dirs or not filename.endswith(keyfile.SUFFIX):
+    dirs = keyfile_io.KEYFILE_DIRS
+    if os.path.dirname(filename) not in dirs or not filename.endswith(keyfile_io.SUFFIX):
         return None
     try:
-        profiles = keyfile.load(dirs)
-    except keyfile.Doubt:
+        profiles = keyfile_io.load(dirs)
+    except Doubt:
         return None
-    return steady.target(uuid, iface, filename, profiles, linkfs)
+    return steady.target(uuid, iface, filename, profiles, sysfs_io)
 
 
 def _set_device(iface: str, mac: str) -> None:
     """This activation's device carries the profile's MAC now, read back before it is said."""
     import logging
 
-    was = linkfs.address(iface)
+    was = sysfs_io.address(iface)
     if was != mac:
-        linkfs.set_address(iface, mac)
+        sysfs_io.set_address(iface, mac)
         logging.getLogger("bondhook").info("%s: device MAC changed from %s to %s for this activation", iface, was, mac)
 
 
@@ -57,22 +59,22 @@ def _full(iface: str, uuid: str, known: str | None) -> None:
     """Everything but the silent steady state, with logging and the budget set up."""
     import logging
 
-    from bondhook.text import shown
+    from bondhook.rules.text import shown
 
     log = logging.getLogger("bondhook")
     if not is_ifname(iface) or not _is_uuid(uuid):
         text = "interface %s, CONNECTION_UUID %s: not what NetworkManager passes; nothing done"
         log.error(text, shown(iface), shown(uuid))
         return
-    if not linkfs.is_bond(iface):
+    if not sysfs_io.is_bond(iface):
         return
     if known is not None:
         _set_device(iface, known)
         return
-    from bondhook import nm
+    from bondhook.nm import dbus_io
 
-    plans = nm.sync(linkfs.read_facts(), only_uuid=uuid)
-    nm.log_plans(plans)
+    plans = dbus_io.sync(sysfs_io.read_facts(), only_uuid=uuid)
+    dbus_io.log_plans(plans)
     if not plans:
         log.error("%s: NetworkManager has no bond profile with UUID %s; MAC left unchanged", iface, uuid)
     for plan in plans:
@@ -89,12 +91,12 @@ def main() -> int:
     known = None
     if is_ifname(iface) and _is_uuid(uuid):
         known = steady_target(uuid, iface, os.environ.get("CONNECTION_FILENAME", ""))
-        if known is not None and linkfs.address(iface) == known:
+        if known is not None and sysfs_io.address(iface) == known:
             return 0  # the steady state
-    from bondhook import hookmain
-    from bondhook.text import shown
+    from bondhook.rules.text import shown
+    from bondhook.runtime import hookmain_io
 
-    return hookmain.run(iface if is_ifname(iface) else shown(iface), lambda: _full(iface, uuid, known))
+    return hookmain_io.run(iface if is_ifname(iface) else shown(iface), lambda: _full(iface, uuid, known))
 
 
 if __name__ == "__main__":

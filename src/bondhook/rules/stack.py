@@ -11,27 +11,21 @@ the bond carries a good derived MAC.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from bondhook.mac import Mac, derivations
-from bondhook.plan import Facts, Link, assigned_origin, traced
+from bondhook.rules.mac import Mac, derivations
+from bondhook.rules.plan import Facts, Link, assigned_origin, traced
 
 IFA_F_DADFAILED = 0x08
 Failures = dict[str, tuple[str, ...]]
 SCOPE_LINK = 0x20
 
 
-@dataclass(frozen=True)
-class Owner:
-    """Who creates a device: ifupdown (a stanza), NetworkManager (a profile) or systemd-networkd
-    (a .netdev), with what names it there."""
-
-    manager: str
-    handle: str
-
-
-IFUPDOWN, NM, NETWORKD = "ifupdown", "NetworkManager", "systemd-networkd"
+# How the manager that creates a device would give it a MAC, in that manager's words: (the device,
+# the device under it, the MAC as shown) -> the one line a person writes or runs. Each manager
+# supplies its own (`Config.fixers`), so that nothing here knows any manager.
+Fixer = Callable[[Link, Link, str], str]
 
 
 @dataclass(frozen=True)
@@ -77,24 +71,16 @@ def _own_mac(bond: Link, facts: Facts, source: Mac | None) -> Mac | None:
     return next((mac for mac in derivations(source) if mac not in used), None)
 
 
-def fix_line(upper: Link, lower: Link, owner: Owner | None, own_mac: Mac | None) -> str:
+def fix_line(upper: Link, lower: Link, fixer: Fixer | None, own_mac: Mac | None) -> str:
     """The one change that makes `upper` traceable, in the words of the manager that creates it.
 
     A bridge takes its lower device's MAC (bridge-utils' `bridge_hw` accepts an interface name);
     anything else that needs an address of its own gets the next derivation of the bond's port."""
-    bridge = upper.kind == "bridge"
-    mac = lower.address if bridge else own_mac
+    mac = lower.address if upper.kind == "bridge" else own_mac
     shown_mac = str(mac) if mac else "a locally administered MAC"
-    manager = owner.manager if owner else None
-    if manager == IFUPDOWN and bridge:
-        return f"add 'bridge_hw {lower.name}' to the 'iface {upper.name}' stanza (bridge-utils copies its MAC)"
-    if manager == IFUPDOWN:
-        return f"add 'hwaddress {shown_mac}' to the 'iface {upper.name}' stanza"
-    if manager == NM:
-        return f"nmcli connection modify {owner.handle} ethernet.cloned-mac-address {shown_mac}"
-    if manager == NETWORKD:
-        return f"set MACAddress={shown_mac} in [NetDev] of {owner.handle}"
-    return f"give {upper.name} the MAC {shown_mac} where it is created"
+    if fixer is None:
+        return f"give {upper.name} the MAC {shown_mac} where it is created"
+    return fixer(upper, lower, shown_mac)
 
 
 def _origin(link: Link, lower: Link, facts: Facts, lower_traceable: bool) -> tuple[str, bool]:
@@ -130,18 +116,18 @@ def uppers(
     facts: Facts,
     bond_traceable: bool,
     source: Mac | None = None,
-    owners: Mapping[str, Owner] | None = None,
+    fixers: Mapping[str, Fixer] | None = None,
     dad: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[Upper, ...]:
     """Every device stacked on `bond`, explained. `source` is the permanent MAC the bond's own is
-    derived from."""
+    derived from; `fixers`, by device name, how its manager would give it a MAC."""
     found: list[Upper] = []
     traceable = {bond.name: bond_traceable}
     own_mac = _own_mac(bond, facts, source)
     for link, lower, depth in _stacked(bond, facts):
         origin, ok = _origin(link, lower, facts, traceable[lower.name])
         traceable[link.name] = ok
-        fix = None if ok else fix_line(link, lower, (owners or {}).get(link.name), own_mac)
+        fix = None if ok else fix_line(link, lower, (fixers or {}).get(link.name), own_mac)
         failed = (dad or {}).get(link.name, ())
         found.append(Upper(link.name, link.kind or "device", lower.name, depth, link.address, origin, ok, fix, failed))
     return tuple(found)

@@ -1,6 +1,6 @@
 """The netlink edge: create a bond with its final MAC in one RTM_NEWLINK, with pyroute2.
 
-Only this needs netlink (facts and address changes go through `linkfs`). Works with Debian
+Only this needs netlink (facts and address changes go through `sysfs_io`). Works with Debian
 bookworm's pyroute2 0.7.2 and with 0.9.x: both accept `link('add', ...)`. pyroute2 is imported
 here, lazily, so that a missing library is one clear KernelError on the boot path.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 
-from bondhook import deadline, linkfs
-from bondhook.linkfs import KernelError
-from bondhook.mac import Mac
-from bondhook.text import decode
+from bondhook.kernel import sysfs_io
+from bondhook.kernel.sysfs_io import KernelError
+from bondhook.rules.mac import Mac
+from bondhook.rules.text import decode
+from bondhook.runtime import deadline_io
 
 EEXIST = 17
 
@@ -26,7 +27,7 @@ def load_bonding() -> None:
     if os.path.isdir("/sys/module/bonding"):
         return
     try:
-        result = deadline.run(["modprobe", "-q", "--", "bonding", "max_bonds=0"], "modprobe bonding")
+        result = deadline_io.run(["modprobe", "-q", "--", "bonding", "max_bonds=0"], "modprobe bonding")
     except FileNotFoundError as exc:
         raise KernelError("modprobe not found; install kmod") from exc
     if result.returncode != 0:
@@ -40,7 +41,7 @@ def create_bond(name: str, address: Mac) -> None:
     Read back, as every change is."""
     load_bonding()
     try:
-        with deadline.paused():
+        with deadline_io.paused():
             from pyroute2 import IPRoute, NetlinkError
     except ImportError as exc:
         raise KernelError(f"pyroute2 is not importable ({exc}); install python3-pyroute2") from exc
@@ -51,4 +52,4 @@ def create_bond(name: str, address: Mac) -> None:
         raise KernelError(f"netlink error {exc.code}: {os.strerror(exc.code)}", exc.code) from exc
     except OSError as exc:
         raise KernelError(f"netlink unavailable: {exc}") from exc
-    linkfs.check_kept(name, str(address))
+    sysfs_io.check_kept(name, str(address))

@@ -23,11 +23,11 @@ import os
 import struct
 
 from bondhook.errors import OutsideError
-from bondhook.text import decode
+from bondhook.rules.text import decode
 
 TYPE_CHECKING = False  # typing's own flag would import typing: 3 ms more per activation
 if TYPE_CHECKING:
-    from bondhook.plan import Facts
+    from bondhook.rules.plan import Facts
 
 SYS_NET = "/sys/class/net"
 PROC_BONDING = "/proc/net/bonding"
@@ -157,8 +157,8 @@ def if_inet6() -> str:
 def read_facts() -> Facts:
     """Every link of this network namespace, for the full decision. A link that vanishes during
     the walk is left out, as it would be from a netlink dump taken a moment later."""
-    from bondhook.mac import parse_optional
-    from bondhook.plan import Facts, Link
+    from bondhook.rules.mac import parse_optional
+    from bondhook.rules.plan import Facts, Link
 
     try:
         names = sorted(os.listdir(SYS_NET))

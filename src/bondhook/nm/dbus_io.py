@@ -3,7 +3,7 @@ Settings.Connection.Update2.
 
 Low-level messages rather than introspected proxies: one call per profile read or written,
 no Introspect round trips, and the same code on dbus-next 0.2.3 and newer. One D-Bus session
-per command, bounded as a whole by the process's time budget (`deadline`).
+per command, bounded as a whole by the process's time budget (`deadline_io`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from bondhook import deadline, logsetup
 from bondhook.errors import OutsideError
-from bondhook.nmprofile import BOND, Profile, ProfilePlan, decide_profile, profile_from_settings, release_plan
-from bondhook.plan import Facts
+from bondhook.kernel import sysfs_io
+from bondhook.nm.manager import Profiles
+from bondhook.nm.profile import BOND, Profile, ProfilePlan, decide_profile, profile_from_settings, release_plan
+from bondhook.rules.plan import Facts
+from bondhook.runtime import deadline_io, logsetup_io
 
 log = logging.getLogger("bondhook")
 T = TypeVar("T")
@@ -178,7 +180,7 @@ def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
     if address is None and not os.path.exists(SYSTEM_BUS_SOCKET):
         raise NMError(f"system D-Bus unavailable: no {SYSTEM_BUS_SOCKET}")  # without importing dbus-next
     try:
-        with deadline.paused():
+        with deadline_io.paused():
             from dbus_next import BusType
             from dbus_next.aio import MessageBus
             from dbus_next.errors import AuthError
@@ -194,11 +196,11 @@ def _on_bus(work: Callable[[Any], Awaitable[T]]) -> T:
         finally:
             bus.disconnect()
 
-    budget = deadline.remaining("the system bus")
+    budget = deadline_io.remaining("the system bus")
     try:
         return asyncio.run(asyncio.wait_for(session(), budget))
     except TimeoutError as exc:
-        raise deadline.Expired(f"gave up after {deadline.budget():.0f} s waiting for {_waiting}") from exc
+        raise deadline_io.Expired(f"gave up after {deadline_io.budget():.0f} s waiting for {_waiting}") from exc
     except (OSError, EOFError, ValueError, TypeError, AuthError) as exc:
         raise NMError(f"system D-Bus unavailable: {type(exc).__name__}: {exc}") from exc
 
@@ -235,7 +237,7 @@ def sync(facts: Facts, dry_run: bool = False, only_uuid: str | None = None) -> l
 
 
 def release(dry_run: bool = False) -> list[ProfilePlan]:
-    """Take out of every profile what bondhook wrote in it (nmprofile.release_plan)."""
+    """Take out of every profile what bondhook wrote in it (profile.release_plan)."""
 
     async def work(bus: Any) -> list[ProfilePlan]:
         plans = []
@@ -252,4 +254,44 @@ def release(dry_run: bool = False) -> list[ProfilePlan]:
 
 def log_plans(plans: Sequence[ProfilePlan], dry_run: bool = False) -> None:
     for plan in plans:
-        logsetup.emit(plan.messages, dry_run=dry_run and plan.write is not None)
+        logsetup_io.emit(plan.messages, dry_run=dry_run and plan.write is not None)
+
+
+# NetworkManager is not there: normal on a host without it, said only with -v.
+_NO_NM = ("no /run/dbus", "ServiceUnknown", "NameHasNoOwner")
+
+
+def read_config() -> Profiles:
+    """NM's profiles when NM answers; none on hosts without it (said with -v), and one warning line
+    when it is there but fails."""
+    try:
+        return Profiles(tuple(profiles()))
+    except OutsideError as exc:
+        level = logging.DEBUG if any(mark in str(exc) for mark in _NO_NM) else logging.WARNING
+        log.log(level, "NetworkManager not consulted: %s", exc)
+        return Profiles(())
+
+
+def _command(name: str, work: Callable[[], list[ProfilePlan]], dry_run: bool, nothing: str) -> bool:
+    """nm-sync and nm-release: one D-Bus session, each profile's lines, one line on failure."""
+    try:
+        plans = work()
+    except OutsideError as exc:
+        log.error("%s: %s; no profile changed; is NetworkManager running?", name, exc)
+        return False
+    log_plans(plans, dry_run=dry_run)
+    if not plans:
+        log.info("%s: %s", name, nothing)
+    log.debug("%s: %d profiles, %d D-Bus calls", name, len(plans), calls_made())
+    return True
+
+
+def run_sync(dry_run: bool, wait: float = 0.0) -> bool:
+    """nm-sync (NetworkManager shows its profiles at once: nothing to wait for)."""
+    return _command("nm-sync", lambda: sync(sysfs_io.read_facts(), dry_run=dry_run), dry_run, "no bond profiles")
+
+
+def run_release(dry_run: bool) -> bool:
+    """nm-release."""
+    nothing = "no profile holds anything bondhook wrote"
+    return _command("nm-release", lambda: release(dry_run=dry_run), dry_run, nothing)

@@ -14,26 +14,30 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bondhook import linkfs, logsetup, networkd
 from bondhook.errors import OutsideError
-from bondhook.mac import Mac, parse_optional
-from bondhook.networkd import (
+from bondhook.kernel import sysfs_io
+from bondhook.networkd.config import (
     DROPIN_DIR,
     DROPIN_NAME,
     NETWORK_DIRS,
     ConfigProblem,
-    DropinPlan,
     Netdev,
     Network,
     Own,
     Text,
+    bonds,
+    expected,
     netdev,
     network,
     own_marker,
     read_entries,
 )
-from bondhook.plan import Message
-from bondhook.text import CONFIG_LIMIT, config_text
+from bondhook.networkd.dropin import DropinPlan, plans
+from bondhook.networkd.manager import Netdevs
+from bondhook.rules.mac import Mac, parse_optional
+from bondhook.rules.plan import Message
+from bondhook.rules.text import CONFIG_LIMIT, config_text
+from bondhook.runtime import logsetup_io
 
 log = logging.getLogger("bondhook")
 
@@ -141,16 +145,16 @@ def _own_dropins(directory: str) -> Iterable[Own]:
 
 
 def _ready(name: str) -> bool:
-    index = linkfs.read(f"{linkfs.SYS_NET}/{name}/ifindex")
+    index = sysfs_io.read(f"{sysfs_io.SYS_NET}/{name}/ifindex")
     return index is not None and os.path.exists(f"{UDEV_DATA}/n{index}")
 
 
 def _missing(names: Sequence[str], macs: Sequence[Mac]) -> list[str]:
     try:
-        present = [name for name in os.listdir(linkfs.SYS_NET) if _ready(name)]
+        present = [name for name in os.listdir(sysfs_io.SYS_NET) if _ready(name)]
     except OSError:
         present = []
-    perms = {parse_optional(linkfs.perm_address(name)) for name in present} if macs else set()
+    perms = {parse_optional(sysfs_io.perm_address(name)) for name in present} if macs else set()
     return [n for n in names if n not in present] + [str(m) for m in macs if m not in perms]
 
 
@@ -200,25 +204,23 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
         log.error("%s; no drop-in changed", problem)
     if config.problems:
         return False
-    chosen = networkd.bonds(config.netdevs)
-    names, macs = networkd.expected(
-        [dev.name for dev in chosen if dev.name and (dev.own or not dev.mac)], config.networks
-    )
+    chosen = bonds(config.netdevs)
+    names, macs = expected([dev.name for dev in chosen if dev.name and (dev.own or not dev.mac)], config.networks)
     began = time.monotonic()
     missing = wait_for(names, macs, wait_seconds)
     if missing:
         log.debug("waited %.1f s for udev; not seen: %s", time.monotonic() - began, " ".join(missing))
     ok = True
-    for plan in networkd.plans(config.netdevs, config.networks, config.own, linkfs.read_facts(), missing):
+    for plan in plans(config.netdevs, config.networks, config.own, sysfs_io.read_facts(), missing):
         if plan.action != "none" and not dry_run:
             try:
                 apply(plan, dirs[0])
             except WriteError as exc:
-                logsetup.emit(m for m in plan.messages if m.level >= logging.WARNING)
+                logsetup_io.emit(m for m in plan.messages if m.level >= logging.WARNING)
                 log.error("%s: %s; drop-in left as it was", plan.bond or plan.path, exc)
                 ok = False
                 continue
-        logsetup.emit(plan.messages, dry_run=dry_run and plan.action != "none")
+        logsetup_io.emit(plan.messages, dry_run=dry_run and plan.action != "none")
         ok = ok and all(m.level < logging.ERROR for m in plan.messages)
     return ok
 
@@ -230,5 +232,26 @@ def release(dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> int:
         plan = DropinPlan(None, "remove", item.path)
         if not dry_run:
             apply(plan, dirs[0])
-        logsetup.emit([Message(logging.INFO, f"removed {item.path} (MAC {item.mac}, from {item.source})")], dry_run)
+        logsetup_io.emit([Message(logging.INFO, f"removed {item.path} (MAC {item.mac}, from {item.source})")], dry_run)
     return len(own)
+
+
+def read_config() -> Netdevs:
+    """networkd's bonds for `status` and `apply`; a file bondhook cannot read is said once."""
+    config = load()
+    for problem in config.problems:
+        log.warning("systemd-networkd configuration not fully read: %s", problem)
+    by_name = {dev.name: dev for dev in bonds(config.netdevs) if dev.name}
+    return Netdevs(by_name, config.networks, tuple(config.netdevs))
+
+
+def run_sync(dry_run: bool, wait: float = 0.0) -> bool:
+    """networkd-sync."""
+    return sync(wait, dry_run=dry_run)
+
+
+def run_release(dry_run: bool) -> bool:
+    """networkd-release."""
+    if not release(dry_run=dry_run):
+        log.info("networkd-release: no drop-in of bondhook's found")
+    return True

@@ -12,8 +12,8 @@ import socket
 import sys
 from collections.abc import Iterable
 
-from bondhook.plan import Message
-from bondhook.text import one_line
+from bondhook.rules.plan import Message
+from bondhook.rules.text import one_line
 
 SYSLOG_SOCKET = "/dev/log"
 SYSLOG_DAEMON = 3 << 3  # facility "daemon", as ifupdown's and NM's own lines

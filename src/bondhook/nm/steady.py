@@ -5,7 +5,7 @@ On every activation after the first, the bond's profile already records the MAC 
 derived and nothing is to be written. NetworkManager's dispatcher runs one script at a time for
 the whole host, so that case must cost little more than starting Python (docs/benchmarks.md):
 this module imports nothing heavier than the standard library's `os`, and checks conditions
-that imply what the full decision (`nmprofile.decide_profile` on profiles read over D-Bus) would
+that imply what the full decision (`profile.decide_profile` on profiles read over D-Bus) would
 conclude: no write, no message, the device carries this MAC. Everything else (a first
 activation, a replaced or absent NIC, a named port, a scheme, a port profile matched by its MAC,
 a collision between ports) is a doubt, and the full decision runs. A property test over
@@ -14,8 +14,8 @@ generated profiles and port sets holds the two together.
 
 from __future__ import annotations
 
-from bondhook.keyfile import Groups
-from bondhook.names import name_order
+from bondhook.nm.keyfile import Groups
+from bondhook.rules.names import name_order
 
 # The user-data keys of options.NM_KEYS (which this module must not import: dataclasses alone
 # costs more than a Python start); a test holds the two together.
@@ -56,7 +56,7 @@ def _profile_ports(uuid: str, iface: str, profiles: dict[str, tuple[str, Groups]
 def target(uuid: str, iface: str, path: str, profiles: dict[str, tuple[str, Groups]], kernel: object) -> str | None:
     """The MAC bond `iface` must carry when its profile (`uuid`, read from `path`) needs no
     write; None when in doubt. `kernel` answers address(name), perm_address(name) and
-    ports(bond) as `linkfs` does."""
+    ports(bond) as `sysfs_io` does."""
     entry = profiles.get(uuid)
     if entry is None or entry[0] != path:
         return None

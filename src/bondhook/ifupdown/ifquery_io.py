@@ -1,61 +1,36 @@
-"""The ifupdown edge: a bond stanza's options (from the hook's IF_* environment or from
-ifquery) become a Request; `python3 -I -m bondhook.ifupdown` is the if-pre-up.d entry point."""
+"""The ifupdown edge: ifquery (ifupdown's own parser) and the hook's work, which turn a bond
+stanza's options into a Request and apply it."""
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from bondhook import deadline, hookmain, linkfs
-from bondhook.apply import apply_request
 from bondhook.errors import OutsideError
-from bondhook.names import is_ifname, name_order
-from bondhook.options import (
-    BOND_DERIVE_MAC,
-    BOND_DERIVE_MAC_SCHEME,
-    env_name,
-    parse_choice,
-    parse_ports,
-    parse_scheme,
-)
-from bondhook.plan import Facts, Hold, Request
-from bondhook.text import decode, shown
+from bondhook.ifupdown.stanza import fix, options_from_env, parse_ifquery, stanza_hold
+from bondhook.kernel import sysfs_io
+from bondhook.kernel.apply_io import apply_request
+from bondhook.rules.names import is_ifname, name_order
+from bondhook.rules.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, parse_choice, parse_ports, parse_scheme
+from bondhook.rules.plan import Facts, Request
+from bondhook.rules.stack import Fixer
+from bondhook.rules.text import decode, shown
+from bondhook.runtime import deadline_io
 
 log = logging.getLogger("bondhook")
-
-# The stanza options a request is built from; ifupdown exports each as IF_<NAME>, and the hook
-# script hands exactly these to Python (a test holds the two lists together).
-STANZA_KEYS = (BOND_DERIVE_MAC.name, BOND_DERIVE_MAC_SCHEME.name, "bond-slaves", "slaves", "bond-master", "hwaddress")
 
 
 class IfupdownError(OutsideError):
     """ifquery is not there; str() says so and how to fix it."""
 
 
-def options_from_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The hook's IF_* variables, under their stanza names."""
-    found = {key: env.get(env_name(key), "") for key in STANZA_KEYS}
-    return {key: value for key, value in found.items() if value}
-
-
 def _ifquery(*args: str) -> tuple[int, str]:
     try:
-        result = deadline.run(["ifquery", *args], "ifquery")
+        result = deadline_io.run(["ifquery", *args], "ifquery")
     except FileNotFoundError as exc:
         raise IfupdownError("ifquery not found; install ifupdown") from exc
     return result.returncode, decode(result.stdout)
-
-
-def parse_ifquery(text: str) -> dict[str, str]:
-    """`ifquery IFACE` prints one `option: value` line per option of the stanza."""
-    options: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            options[key.strip()] = value.strip()
-    return options
 
 
 def query(iface: str) -> dict[str, str] | None:
@@ -92,21 +67,6 @@ def master_ports(bond: str, facts: Facts) -> tuple[str, ...]:
     return tuple(sorted(ports, key=name_order))
 
 
-def stanza_hold(options: Mapping[str, str]) -> Hold | None:
-    """A person's choice in the stanza: a hand-set hwaddress, or an explicit opt-out."""
-    value = options.get(BOND_DERIVE_MAC.name)
-    opted_in = value is not None and parse_choice(value).enabled
-    if options.get("hwaddress"):
-        if opted_in:
-            return Hold(f"both hwaddress and {BOND_DERIVE_MAC.name} are set", "remove one of them from its stanza")
-        return Hold(
-            f"its stanza sets hwaddress {shown(options['hwaddress'])}", "remove hwaddress to hand the MAC to bondhook"
-        )
-    if value is not None and not opted_in:
-        return Hold(f"its stanza says {BOND_DERIVE_MAC.name} {shown(value)}", "change it to 'yes' or remove it")
-    return None
-
-
 def request_from_options(bond: str, options: Mapping[str, str], facts: Facts, may_create: bool) -> Request:
     """Build the request for one bond stanza; ValueError (with the fix) for a bad option,
     IfupdownError when the ports must come from ifquery and it is missing."""
@@ -130,6 +90,32 @@ def stanza_request(bond: str, facts: Facts) -> Request | None:
     return None if options is None else request_from_options(bond, options, facts, may_create=False)
 
 
+@dataclass(frozen=True)
+class Stanzas:
+    """ifupdown's side of `status` and `apply`: the interfaces it configures; a bond's request is
+    asked of ifquery, as the hook would make it."""
+
+    known: frozenset[str]
+
+    def request(self, bond: str, facts: Facts) -> Request | None:
+        return stanza_request(bond, facts) if bond in self.known else None
+
+    def view(self, bond: str) -> None:
+        return None
+
+    def fixers(self) -> dict[str, Fixer]:
+        return dict.fromkeys(self.known, fix)
+
+
+def read_config() -> Stanzas:
+    """The interfaces ifupdown knows; none where ifquery is missing (said with -v)."""
+    try:
+        return Stanzas(frozenset(known_ifaces()))
+    except OutsideError as exc:
+        log.debug("ifupdown not consulted: %s", exc)
+        return Stanzas(frozenset())
+
+
 def hook(env: Mapping[str, str]) -> None:
     """if-pre-up.d: give an opted-in bond its MAC before ifenslave creates or enslaves it."""
     bond = env.get("IFACE", "")
@@ -142,19 +128,9 @@ def hook(env: Mapping[str, str]) -> None:
         if not is_ifname(bond):
             log.error("IFACE %s is not an interface name; MAC left unchanged; check the stanza's name", shown(bond))
             return
-        facts = linkfs.read_facts()
+        facts = sysfs_io.read_facts()
         request = request_from_options(bond, options, facts, may_create=True)
     except (ValueError, IfupdownError) as exc:
         log.error("%s: %s; MAC left unchanged", bond if is_ifname(bond) else shown(bond), exc)
         return
     apply_request(request, facts)
-
-
-def main() -> int:
-    """Never fails ifup: whatever happens is logged in one line and the exit status is 0."""
-    iface = os.environ.get("IFACE", "")
-    return hookmain.run(iface if is_ifname(iface) else "IFACE", lambda: hook(os.environ))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

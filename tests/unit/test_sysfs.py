@@ -4,12 +4,12 @@ on this host; the lab compares them on bonds and their ports."""
 import pytest
 from pyroute2 import IPRoute
 
-from bondhook import linkfs
-from bondhook.mac import parse_optional
+from bondhook.kernel import sysfs_io
+from bondhook.rules.mac import parse_optional
 
 
 @pytest.mark.system
-def test_linkfs_agrees_with_a_netlink_dump_on_this_host():
+def test_sysfs_agrees_with_a_netlink_dump_on_this_host():
     with IPRoute() as ipr:
         dump = {
             msg.get_attr("IFLA_IFNAME"): (
@@ -20,7 +20,7 @@ def test_linkfs_agrees_with_a_netlink_dump_on_this_host():
             )
             for msg in ipr.get_links()
         }
-    facts = linkfs.read_facts()
+    facts = sysfs_io.read_facts()
     assert {link.name for link in facts.links} == set(dump)
     for link in facts.links:
         index, address, perm, master = dump[link.name]
@@ -29,11 +29,11 @@ def test_linkfs_agrees_with_a_netlink_dump_on_this_host():
 
 
 def test_the_cause_named_when_a_bond_keeps_its_mac():
-    assert linkfs.kept_cause("active-backup", "active").startswith("fail_over_mac is active")
-    assert linkfs.kept_cause("active-backup", "follow").startswith("fail_over_mac is follow")
-    assert linkfs.kept_cause("802.3ad", "active") == "the driver ignored the change; see dmesg"
-    assert linkfs.kept_cause("active-backup", "none") == "the driver ignored the change; see dmesg"
+    assert sysfs_io.kept_cause("active-backup", "active").startswith("fail_over_mac is active")
+    assert sysfs_io.kept_cause("active-backup", "follow").startswith("fail_over_mac is follow")
+    assert sysfs_io.kept_cause("802.3ad", "active") == "the driver ignored the change; see dmesg"
+    assert sysfs_io.kept_cause("active-backup", "none") == "the driver ignored the change; see dmesg"
 
 
 def test_an_absent_link_has_no_address():
-    assert linkfs.address("no-such-link0") is None
+    assert sysfs_io.address("no-such-link0") is None

@@ -13,7 +13,7 @@ import struct
 from collections import deque
 from dataclasses import dataclass
 
-from bondhook.mac import Mac
+from bondhook.rules.mac import Mac
 
 ETH_HEADER = 14
 VLAN_TAG = 4

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bondhook import deadline, logsetup
 from bondhook.errors import OutsideError
+from bondhook.runtime import deadline_io, logsetup_io
 
 log = logging.getLogger("bondhook")
 
@@ -15,8 +15,8 @@ log = logging.getLogger("bondhook")
 def run(label: str, work: Callable[[], None]) -> int:
     """Run one hook's work; whatever happens is one line and the exit status is 0.
     `label` names the interface in those lines (already validated or quoted by the caller)."""
-    deadline.start(deadline.HOOK_SECONDS)
-    logsetup.setup(syslog=True)
+    deadline_io.start(deadline_io.HOOK_SECONDS)
+    logsetup_io.setup(syslog=True)
     try:
         work()
     except OutsideError as exc:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bondhook.mac import SCHEMES
-from bondhook.names import is_ifname
-from bondhook.text import shown
+from bondhook.rules.mac import SCHEMES
+from bondhook.rules.names import is_ifname
+from bondhook.rules.text import shown
 
 
 def env_name(option: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bondhook import linkfs, logsetup, netlink
 from bondhook.errors import OutsideError
-from bondhook.linkfs import KernelError
-from bondhook.netlink import EEXIST
-from bondhook.plan import Facts, Plan, Request, decide
+from bondhook.kernel import netlink_io, sysfs_io
+from bondhook.kernel.netlink_io import EEXIST
+from bondhook.kernel.sysfs_io import KernelError
+from bondhook.rules.plan import Facts, Plan, Request, decide
+from bondhook.runtime import logsetup_io
 
 log = logging.getLogger("bondhook")
 
@@ -22,14 +23,14 @@ def _execute(plan: Plan, request: Request) -> Plan:
     assert plan.target is not None
     if plan.action == "create":
         try:
-            netlink.create_bond(plan.bond, plan.target)
+            netlink_io.create_bond(plan.bond, plan.target)
             return plan
         except KernelError as exc:
             if exc.code != EEXIST:
                 raise
-        plan = decide(request, linkfs.read_facts())
+        plan = decide(request, sysfs_io.read_facts())
     if plan.action == "set" and plan.target is not None:
-        linkfs.set_address(plan.bond, str(plan.target))
+        sysfs_io.set_address(plan.bond, str(plan.target))
     return plan
 
 
@@ -38,13 +39,13 @@ def apply_request(request: Request, facts: Facts | None = None, dry_run: bool = 
     lines (one per problem, one for the outcome, which is only said once the kernel shows it).
     Returns False when the request could not be satisfied: the MAC is then left as it was.
     """
-    plan = decide(request, facts or linkfs.read_facts())
+    plan = decide(request, facts or sysfs_io.read_facts())
     try:
         if plan.action in CHANGES and not dry_run:
             plan = _execute(plan, request)
     except OutsideError as exc:
-        logsetup.emit(m for m in plan.messages if m.level >= logging.WARNING)
+        logsetup_io.emit(m for m in plan.messages if m.level >= logging.WARNING)
         log.error("%s: could not apply the derived MAC: %s; MAC left as it was", request.bond, exc)
         return False
-    logsetup.emit(plan.messages, dry_run=dry_run and plan.action in CHANGES)
+    logsetup_io.emit(plan.messages, dry_run=dry_run and plan.action in CHANGES)
     return plan.action != "none" or not request.choice.enabled

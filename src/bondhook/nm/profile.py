@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bondhook.mac import Mac, parse_optional
-from bondhook.names import name_order
-from bondhook.options import (
+from bondhook.rules.mac import Mac, parse_optional
+from bondhook.rules.names import name_order
+from bondhook.rules.options import (
     NM_DEFAULT_CHOICE,
     NM_DERIVE_MAC,
     NM_KEYS,
@@ -20,8 +20,8 @@ from bondhook.options import (
     parse_choice,
     parse_scheme,
 )
-from bondhook.plan import Facts, Hold, Message, Request, decide
-from bondhook.text import shown
+from bondhook.rules.plan import Facts, Hold, Link, Message, Request, decide
+from bondhook.rules.text import shown
 
 BOND = "bond"
 OWNED_KEYS = frozenset(key.key for key in NM_KEYS if key.written_by_bondhook)
@@ -187,3 +187,8 @@ def release_plan(profile: Profile) -> ProfilePlan | None:
     what = f"cloned-mac-address {profile.cloned_mac} and " if ours else ""
     text = f"{profile.label}: removed {what}{', '.join(sorted(keys))}"
     return ProfilePlan(profile, data, None, (Message(logging.INFO, text),), None if ours else profile.cloned_mac)
+
+
+def fix(profile_id: str, upper: Link, lower: Link, mac: str) -> str:
+    """A stacked device's MAC in its profile (`profile_id` as shown)."""
+    return f"nmcli connection modify {profile_id} ethernet.cloned-mac-address {mac}"

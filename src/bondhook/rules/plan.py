@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from bondhook.mac import SCHEMES, Mac, derivations, derive
-from bondhook.names import name_order
-from bondhook.options import AUTO, BOND_DERIVE_MAC, Choice
+from bondhook.rules.mac import SCHEMES, Mac, derivations, derive
+from bondhook.rules.names import name_order
+from bondhook.rules.options import AUTO, BOND_DERIVE_MAC, Choice
 
 # /sys/class/net/*/addr_assign_type values (include/uapi/linux/netdevice.h).
 ADDR_RANDOM = 1

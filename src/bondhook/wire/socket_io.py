@@ -16,9 +16,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bondhook import frames
 from bondhook.errors import OutsideError
-from bondhook.mac import Mac
+from bondhook.rules.mac import Mac
+from bondhook.wire import frames
 
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263

@@ -1,0 +1,1 @@
+"""`bondhook`, the command: argument parsing, the commands, and what they print."""
