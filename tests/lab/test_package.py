@@ -11,12 +11,27 @@ pytestmark = pytest.mark.lab
 A, B = "52:54:00:c8:76:09", "52:54:00:c8:76:0a"
 
 
+PREVIOUS_VERSION = next(
+    line.split()[0]
+    for line in (REPO / "tests" / "lab" / "previous-revision").read_text().splitlines()
+    if line[:1] != "#"
+)
+
+
+def built(pattern: str, how: str) -> str:
+    found = sorted(glob.glob(str(REPO / "dist" / pattern)))
+    if not found:
+        pytest.fail(f"no dist/{pattern}: `{how}` (make test builds it first)")
+    return found[-1]
+
+
 @pytest.fixture(scope="module")
 def guest(lab_out, release):
-    debs = sorted(glob.glob(str(REPO / "dist" / "bondhook_*_all.deb")))
-    if not debs:
-        pytest.fail("no dist/bondhook_*_all.deb: `make deb` (make test builds it first)")
-    run = boot("package.sh", [A, B], lab_out / release.name / "package", {"LAB_DEB": debs[-1]}, release)
+    env = {
+        "LAB_DEB": built("bondhook_*_all.deb", "make deb"),
+        "LAB_PREVIOUS_DEB": built(f"previous/bondhook_{PREVIOUS_VERSION}_all.deb", "make deb-previous"),
+    }
+    run = boot("package.sh", [A, B], lab_out / release.name / "package", env, release)
     assert run["done"] == "1"
     return run
 
@@ -109,3 +124,16 @@ def test_the_networkd_unit_is_enabled_valid_and_works_as_installed(guest):
     assert guest["unit.run_rc"] == "0" and guest["unit.dropin"] == "02:54:00:c8:76:09", guest.log("unit-run.txt")
     assert guest["remove.networkd_dropin"] == ""
     assert guest["purge.unit_wants"] == "gone"
+
+
+def test_the_upgrade_from_the_previous_revision_leaves_no_stale_module(guest):
+    """The previous revision's modules (another layout) are gone, every module is compiled, and
+    both hooks' entry points work."""
+    assert (guest["upgrade.previous_rc"], guest["upgrade.rc"]) == ("0", "0"), guest.log("upgrade.txt")
+    assert guest["upgrade.from"] == PREVIOUS_VERSION
+    assert guest["upgrade.to"] != PREVIOUS_VERSION
+    assert guest["upgrade.stale"] == "0", guest.log("upgrade-stale.txt")
+    assert guest["upgrade.compiled"] == guest["upgrade.modules"]
+    assert guest["upgrade.version"] == f"bondhook {guest['upgrade.to'].rsplit('-', 1)[0]}"
+    assert guest["upgrade.dispatcher_import"] == "0", guest.log("upgrade-dispatcher.txt")
+    assert guest["upgraded.rc"] == "0" and guest["upgraded.mac"] == "02:54:00:c8:76:09", guest.log("upgraded.ifup")

@@ -1,6 +1,7 @@
 # Lab boot: the built .deb installed with apt on Debian's own python3-pyroute2 and
 # python3-dbus-next (nothing from pip), used by ifupdown and NetworkManager through the
-# installed hooks, its postinst and /usr/bin/python3, then purged.
+# installed hooks, its postinst and /usr/bin/python3, then purged; last, the upgrade to it from
+# the previous revision (LAB_PREVIOUS_DEB).
 . "$(dirname "$0")/lib.sh"
 
 A=$(nic 52:54:00:c8:76:09)
@@ -132,4 +133,33 @@ record purge.dpkg "$(dpkg-query -W -f='${db:Status-Status}' bondhook 2>/dev/null
 ip link del bond0 2>/dev/null
 ifup_and_record after bond0
 record after.mac "$(mac_of bond0)"
+ifdown bond0 >/dev/null 2>&1
+ip link del bond0 2>/dev/null
+
+step "upgrade from the previous revision: nothing of its module layout left, the hooks work"
+dpkg -i "$LAB_PREVIOUS_DEB" >"$OUT/previous.txt" 2>&1
+record upgrade.previous_rc "$?"
+record upgrade.from "$(dpkg-query -W -f='${Version}' bondhook)"
+dpkg -i "$LAB_DEB" >"$OUT/upgrade.txt" 2>&1
+record upgrade.rc "$?"
+record upgrade.to "$(dpkg-query -W -f='${Version}' bondhook)"
+# Every file in the module directory is the new package's, or the byte code of one of its modules.
+MODULES=/usr/lib/python3/dist-packages/bondhook
+dpkg -L bondhook >"$OUT/upgrade-files.txt"
+find $MODULES -type f | while read -r path; do
+	case "$path" in
+	*/__pycache__/*.pyc) name=${path##*/} && source="${path%/__pycache__/*}/${name%%.*}.py" ;;
+	*) source=$path ;;
+	esac
+	grep -qxF "$source" "$OUT/upgrade-files.txt" || echo "$path"
+done >"$OUT/upgrade-stale.txt"
+record upgrade.stale "$(wc -l <"$OUT/upgrade-stale.txt")"
+record upgrade.compiled "$(find $MODULES -name '*.pyc' | wc -l)"
+record upgrade.modules "$(grep -c '\.py$' "$OUT/upgrade-files.txt")"
+record upgrade.version "$(/usr/bin/bondhook --version)"
+/usr/bin/python3 -I -c 'from bondhook.nm.dispatcher_io import main' >"$OUT/upgrade-dispatcher.txt" 2>&1
+record upgrade.dispatcher_import "$?"
+bond_stanza 802.3ad "$A $B" "bond-derive-mac yes"
+ifup_and_record upgraded bond0
+record upgraded.mac "$(mac_of bond0)"
 record done 1
