@@ -14,9 +14,12 @@ from bondhook.kernel.apply_io import apply_request
 from bondhook.rules.names import is_ifname, name_order
 from bondhook.rules.options import BOND_DERIVE_MAC, BOND_DERIVE_MAC_SCHEME, parse_choice, parse_ports, parse_scheme
 from bondhook.rules.plan import Facts, Request
-from bondhook.rules.stack import Fixer
 from bondhook.rules.text import decode, shown
 from bondhook.runtime import deadline_io
+
+TYPE_CHECKING = False  # the hook imports this module: no typing, and not stack's ipaddress
+if TYPE_CHECKING:
+    from bondhook.rules.stack import Fixer
 
 log = logging.getLogger("bondhook")
 
