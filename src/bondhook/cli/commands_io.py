@@ -17,13 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bondhook import managers
 from bondhook.cli.parser import build_parser
 from bondhook.cli.show import Row, format_check, status_dict, status_lines
 from bondhook.errors import OutsideError
 from bondhook.kernel import sysfs_io
 from bondhook.kernel.apply_io import apply_request
-from bondhook.managers import MANAGERS
+from bondhook.managers import MANAGERS, edge
 from bondhook.rules import stack
 from bondhook.rules.mac import Mac, derive
 from bondhook.rules.manager import Config
@@ -40,8 +39,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _configs() -> tuple[Config, ...]:
-    """Every manager's configuration, read once, in the order of `managers.MANAGERS`."""
-    return tuple(managers.edge(manager).read_config() for manager in MANAGERS)
+    """Every manager's configuration, read once, in the order of MANAGERS."""
+    return tuple(edge(manager).read_config() for manager in MANAGERS)
 
 
 def _request(bond: str, facts: Facts, configs: Sequence[Config]) -> tuple[Request | None, str | None]:
@@ -160,13 +159,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """A manager's sync command (nm-sync, networkd-sync)."""
-    done = managers.edge(MANAGERS[args.manager]).run_sync(args.dry_run, getattr(args, "wait", 0.0))
+    done = edge(MANAGERS[args.manager]).run_sync(args.dry_run, getattr(args, "wait", 0.0))
     return EXIT_OK if done else EXIT_FAILED
 
 
 def cmd_release(args: argparse.Namespace) -> int:
     """A manager's release command (nm-release, networkd-release)."""
-    return EXIT_OK if managers.edge(MANAGERS[args.manager]).run_release(args.dry_run) else EXIT_FAILED
+    return EXIT_OK if edge(MANAGERS[args.manager]).run_release(args.dry_run) else EXIT_FAILED
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
