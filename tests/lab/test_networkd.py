@@ -1,8 +1,13 @@
-"""systemd-networkd and netplan on the real daemons: two cloned hosts (same machine-id, NICs of
-their own) whose bonds networkd creates, without and with bondhook's unit command."""
+"""Two cloned hosts (same machine-id, NICs of their own), booted one after the other: first the
+field report on the real stack, udev's persistent regime (no ifenslave .link) with ifupdown's bonds,
+reproduced without bondhook and fixed with it; then systemd-networkd and netplan on the real
+daemons, bonds networkd creates, without and with bondhook's unit command."""
 
+import importlib.metadata
 import json
+from pathlib import Path
 
+import pyroute2
 import pytest
 
 from .vm import boot_each
@@ -22,10 +27,17 @@ def derived(mac: str) -> str:
     return "02" + mac[2:]
 
 
+# The udev regime's hooks create bonds with pyroute2: clone1 with Debian's 0.7.2, clone2 with the
+# newest from PyPI (this interpreter's).
+PYROUTE2 = {"clone1": {}, "clone2": {"PYROUTE2_PYPI": str(Path(pyroute2.__file__).parent)}}
+SEQUENCES = ("seq1", "seq2", "seq3", "seq4")
+
+
 @pytest.fixture(scope="module")
 def clones(lab_out, release):
-    """Both clones boot, one after the other, and run the common part; then clone1 brings netplan's
-    bond up with the NetworkManager renderer and clone2 runs the edge cases."""
+    """Both clones boot, one after the other, and run the udev regime and networkd's common part;
+    then clone1 brings netplan's bond up with the NetworkManager renderer and clone2 runs the edge
+    cases."""
     guests = {
         f"networkd-{name}": (
             nics,
@@ -33,6 +45,7 @@ def clones(lab_out, release):
                 **{f"NIC_{letter}": mac for letter, mac in zip("ABCDE", nics, strict=True)},
                 "CLONE_MACHINE_ID": MACHINE_ID,
                 "LAB_ROLE": ROLES[name],
+                **PYROUTE2[name],
             },
         )
         for name, nics in CLONES.items()
@@ -42,6 +55,59 @@ def clones(lab_out, release):
     for run in results.values():
         assert run["done"] == "1", run.log()[-3000:]
     return results
+
+
+# --- the field report's udev regime, ifupdown's bonds (udev_persistent.sh) ----------------------
+
+
+def test_udev_regime_clones_share_machine_id_and_collide_without_bondhook(clones):
+    one, two = clones["clone1"], clones["clone2"]
+    assert one["machine_id"] == two["machine_id"] == MACHINE_ID
+    assert one["udev.without.rc"] == "0" and two["udev.without.rc"] == "0"
+    assert one["udev.without.mac"] == two["udev.without.mac"]  # the report: one MAC on two hosts
+    assert one["udev.without.mac"] not in CLONES["clone1"] and one["udev.without.assign"] == "3"
+
+
+def test_udev_regime_with_bondhook_each_clone_derives_from_its_own_first_port(clones):
+    for name, nics in CLONES.items():
+        assert clones[name]["udev.with.rc"] == "0"
+        assert clones[name]["udev.with.mac"] == derived(nics[0])
+        assert clones[name]["udev.created.mac"] == derived(nics[0])
+        assert clones[name]["udev.created.assign"] == "3"
+        assert clones[name]["udev.created.retriggered"] == derived(nics[0])  # udev's persistent policy leaves it
+
+
+def test_sequence_4_reproduces_the_shared_hashed_mac(clones):
+    one, two = clones["clone1"], clones["clone2"]
+    assert one["udev.seq4.before"] == two["udev.seq4.before"]
+    assert one["udev.seq4.before"] not in CLONES["clone1"]
+
+
+@pytest.mark.parametrize("seq", SEQUENCES)
+def test_every_sequence_of_the_report_ends_on_the_derived_mac(clones, seq):
+    for name, nics in CLONES.items():
+        assert clones[name][f"udev.{seq}.apply_rc"] == "0", clones[name].log("sequences.txt")
+        assert clones[name][f"udev.{seq}.after"] == derived(nics[0])
+
+
+def test_hooks_created_bonds_with_both_pyroute2_generations(clones):
+    assert clones["clone1"]["udev.pyroute2"] == "/usr/lib/python3/dist-packages/pyroute2/__init__.py"
+    assert clones["clone2"]["udev.pyroute2"] == "/opt/pyroute2-pypi/pyroute2/__init__.py"
+    assert importlib.metadata.version("pyroute2") != "0.7.2"  # what clone2 ran: this interpreter's
+
+
+def test_udev_applied_its_hashed_mac_before_enslavement(clones):
+    """The race the field report is about, forced: each step waits for udev's outcome."""
+    for name in CLONES:
+        assert clones[name]["udev.without.udev_assign"] == "3" and clones[name]["udev.seq4.udev_assign"] == "3"
+
+
+def test_status_in_the_persistent_regime(clones):
+    status = {b["bond"]: b for b in json.loads(clones["clone2"].log("udev-status.json"))}
+    assert status["bond0"]["matches"] and status["bond0"]["origin"].startswith("derived by bondhook")
+
+
+# --- systemd-networkd and netplan ---------------------------------------------------------------
 
 
 def test_netplan_renders_a_netdev_for_the_bond(clones):

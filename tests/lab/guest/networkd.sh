@@ -1,4 +1,5 @@
-# Lab boot: one of two "cloned" hosts (same /etc/machine-id, NICs of their own) whose bonds
+# Lab boot: one of two "cloned" hosts (same /etc/machine-id, NICs of their own), first in the
+# reporter's udev regime with ifupdown's bonds (udev_persistent.sh), then with bonds
 # systemd-networkd creates: bond0 from .netdev/.network files, bond1 with a person's MACAddress=,
 # bond2 from netplan YAML (networkd renderer). systemd is not PID 1 here: each "boot" runs the
 # package unit's own ExecStart, then starts networkd from scratch (no bond left over), which is
@@ -13,6 +14,7 @@ C=$(nic "$NIC_C")
 D=$(nic "$NIC_D")
 E=$(nic "$NIC_E")
 record nics "$A,$B,$C,$D,$E"
+. "$(dirname "$0")/udev_persistent.sh" # first, the field report's regime with ifupdown's bonds
 modprobe bonding max_bonds=0
 echo "$CLONE_MACHINE_ID" >/etc/machine-id
 record machine_id "$(cat /etc/machine-id)"
