@@ -13,19 +13,28 @@ record booted 1
 exclusive compiled_src # before the first check, which must start on both hosts together
 
 # Python under TCG runs about 3.5 times slower while both guests compute than with one alone, so
-# what needs no simultaneity (ifup with its hook, status, compiling bondhook) takes turns: a lock
-# directory in the shared directory, waited for at most 5 min (then the step runs regardless).
+# what needs no simultaneity (ifup with its hook, status, compiling bondhook) takes turns: a file
+# in the shared directory, created exclusively (noclobber opens with O_EXCL), waited for at most
+# 5 min (then the step runs regardless). A waiting guest must leave the CPU to the other: under
+# TCG every fork costs, so it naps with a builtin read on a pipe of its own, not sleep(1).
+exec 9<> <(:)
+nap() { read -rt "$1" -u 9 || :; }
 exclusive() {
-	for _ in $(seq 1500); do mkdir "$SHARED/turn" 2>/dev/null && break; sleep 0.2; done
+	for _ in $(seq 600); do
+		{ set -C; : >"$SHARED/turn"; } 2>/dev/null && break
+		set +C
+		nap 0.5
+	done
+	set +C
 	"$@"
 	set -- $?
-	rmdir "$SHARED/turn" 2>/dev/null
+	rm -f "$SHARED/turn"
 	return "$1"
 }
 # Both hosts reach a named point before either goes on (files in the shared directory).
 meet() {
 	touch "$SHARED/$DEMO_HOST.$1"
-	for _ in $(seq 600); do [ -e "$SHARED/$DEMO_PEER.$1" ] && return; sleep 0.2; done
+	for _ in $(seq 240); do [ -e "$SHARED/$DEMO_PEER.$1" ] && return; nap 0.5; done
 	echo "peer never reached $1" >&2
 }
 # The EUI-64 link-local address the kernel gives an interface with MAC $1.
