@@ -1,12 +1,13 @@
 # `make test` is the README's test command: set-up, lint, build the .deb, then every test (pure,
-# package, and the lab: Debian's kernel in qemu with real bonding, udev, ifupdown and NM).
+# package, and the lab: Debian's kernel in qemu with real bonding, udev, ifupdown and NM, each lab
+# module on one of the two releases; `make lab-all` boots every module on both).
 # `make demo` shows the field report's collision and its fix on two lab guests.
 # Both install what they need first (apt + pip, as root on Debian bookworm) and are safe to rerun.
 PYTHON ?= python3
 # Debian's own tools and interpreter build the package, whatever python3 is first on PATH.
 DEBIAN_PATH = /usr/sbin:/usr/bin:/sbin:/bin
 
-.PHONY: test demo bench unit lab lint deb deb-previous setup clean
+.PHONY: test demo bench unit lab lab-all lint deb deb-previous setup clean
 
 test: setup lint deb deb-previous
 	$(PYTHON) -m pytest -v
@@ -25,6 +26,10 @@ unit:
 
 lab: deb deb-previous
 	$(PYTHON) -m pytest -v -m lab
+
+# Every lab module on both releases (make test and lab boot each module on one: tests/lab/vm.py).
+lab-all: setup deb deb-previous
+	LAB_MATRIX=all $(PYTHON) -m pytest -v -m lab
 
 lint:
 	$(PYTHON) -m ruff check src tests bench

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .vm import RELEASES, Release, require_lab
+from .vm import RELEASES, Release, in_ci_matrix, require_lab
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,20 @@ def release(request: pytest.FixtureRequest) -> Release:
     release's kernel and root."""
     require_lab(request.param)
     return request.param
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the lab pairs (module, release) outside `make test`'s matrix (vm.CI_RELEASE);
+    LAB_MATRIX=all keeps every one."""
+    kept, dropped = [], []
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        release = spec.params.get("release") if spec else None
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if isinstance(release, Release) and not in_ci_matrix(module, release.name):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

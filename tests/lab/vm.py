@@ -55,6 +55,25 @@ BOOKWORM = Release("bookworm", Path("/"), "apt-get install (.ci/setup)")
 TRIXIE = Release("trixie", Path("/var/cache/bondhook-lab/trixie"), ".ci/lab-root")
 RELEASES = (BOOKWORM, TRIXIE)
 
+# What `make test` (and so CI) boots: each lab module on one release, the modules split between
+# the two so that each release's kernel, udev, ifupdown and daemons are booted. The whole matrix,
+# every module on both (`make lab-all`, LAB_MATRIX=all), took about twice CI's 45-minute target on
+# this workplace's machines (a TCG guest there ran about 2x slower than the run that set it).
+# NetworkManager runs on trixie here: bookworm's 1.42 has an open intermittent failure (a bond
+# brought up through its port profile), which lab-all still shows.
+CI_RELEASE = {
+    "test_demo": BOOKWORM.name,  # make demo's default release
+    "test_ifupdown": BOOKWORM.name,
+    "test_package": BOOKWORM.name,  # the .deb is built here; the upgrade from the previous revision
+    "test_networkd": TRIXIE.name,
+    "test_networkmanager": TRIXIE.name,
+}
+
+
+def in_ci_matrix(module: str, release: str) -> bool:
+    """Whether `make test` boots this lab module on this release (every pair with LAB_MATRIX=all)."""
+    return os.environ.get("LAB_MATRIX") == "all" or CI_RELEASE.get(module, release) == release
+
 
 def unavailable_reason(release: Release = BOOKWORM) -> str | None:
     """Why the lab cannot boot `release` here, or None when it can."""
