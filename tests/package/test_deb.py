@@ -65,9 +65,10 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/usr/share/doc/bondhook/README.md.gz",
         "/usr/share/doc/bondhook/docs/design.md.gz",
         "/usr/share/doc/bondhook/docs/reliability.md.gz",
-        "/usr/lib/python3/dist-packages/bondhook/ifupdown.py",
-        "/usr/lib/python3/dist-packages/bondhook/nm.py",
-        "/usr/lib/python3/dist-packages/bondhook/networkd.py",
+        "/usr/lib/python3/dist-packages/bondhook/ifupdown/__main__.py",  # the ifupdown hook runs it
+        "/usr/lib/python3/dist-packages/bondhook/nm/dispatcher_io.py",  # the pre-up script imports it
+        "/usr/lib/python3/dist-packages/bondhook/networkd/files_io.py",
+        "/usr/lib/python3/dist-packages/bondhook/managers.py",
         "/usr/lib/systemd/system/bondhook-networkd.service",
     }
     assert expected <= files
