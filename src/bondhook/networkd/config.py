@@ -1,5 +1,6 @@
-"""systemd-networkd bonds: which .netdev makes a bond, which .network files make its ports, and
-what bondhook's drop-in for it should hold. Pure: file texts and a fact snapshot in, plans out.
+"""systemd-networkd bonds: which .netdev makes a bond, which .network files make its ports, who
+sets its MAC and what it asks of bondhook (`dropin` decides the drop-in from that). Pure: file
+texts and a fact snapshot in, values out.
 
 The mechanism: networkd reads MACAddress= from a .netdev and its drop-ins (FILE.netdev.d/*.conf
 in any configuration directory) when it creates the bond, so a drop-in written before networkd
