@@ -57,7 +57,7 @@ def part(module: str) -> str:
 
 def is_pure(module: str) -> bool:
     leaf = module.rsplit(".", 1)[-1]
-    return not leaf.endswith("_io") and leaf != "__main__" and part(module) != "runtime"
+    return not leaf.endswith("_io") and leaf != "__main__"
 
 
 KNOWN = modules()
