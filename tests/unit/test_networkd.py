@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bondhook.networkd import files_io
-from bondhook.networkd.config import DROPIN_NAME, Text, bonds, expected, matches, network, owner, ports
+from bondhook.networkd.config import DROPIN_NAME, Text, bonds, decision, expected, network, owner, ports
 from bondhook.networkd.dropin import content, decide_netdev, plans
 from bondhook.rules.mac import Mac
 from bondhook.runtime import logsetup_io
@@ -139,19 +139,38 @@ def test_the_first_matching_network_file_decides_a_link(dirs):
 )
 def test_match_as_networkd_tests_it(match, expected):
     net = network(Text("/x/10.network", f"[Match]\n{match}\n[Network]\nBond=bond0\n"), [])
-    assert matches(net, nic("enp0s10", 2, A)) is expected
+    assert (decision([net], nic("enp0s10", 2, A))[0] is net) is expected
 
 
-def test_a_match_key_bondhook_cannot_evaluate_is_one_warning(dirs):
+def test_a_file_first_in_order_on_a_key_bondhook_cannot_evaluate_leaves_the_drop_in_with_one_line(dirs):
     etc, _, _ = dirs
     write(f"{etc}/25-bond0.netdev", BOND0)
+    write(f"{etc}/05-virtio.network", "[Match]\nDriver=virtio_net\n[Network]\nDHCP=yes\n")
+    write(f"{etc}/30-ports.network", port("enp0s1*"))
+    dev, config = load_bond0(dirs)
+    names, [line] = ports("bond0", config.networks, WORLD)
+    assert names == ()
+    assert line.level == logging.ERROR
+    assert f"{etc}/05-virtio.network may take enp0s10, enp0s11 before a file with Bond=bond0 does" in line.text
+    assert "matches on Driver=" in line.text and "drop-in left as it is" in line.text
+    plan = decide_netdev(dev, config.networks, WORLD)
+    assert (plan.action, plan.messages) == ("none", (line,))
+
+
+def test_a_file_on_an_unevaluated_key_that_puts_the_link_in_the_same_bond_changes_nothing(dirs):
+    etc, _, _ = dirs
     write(f"{etc}/30-path.network", "[Match]\nPath=pci-0000:00:0a.0\n[Network]\nBond=bond0\n")
-    write(f"{etc}/31-a.network", port("enp0s11"))
-    _, config = load_bond0(dirs)
-    names, warnings = ports("bond0", config.networks, WORLD)
-    assert names == ("enp0s11",)
-    [warning] = warnings
-    assert "30-path.network matches on Path" in warning.text and "Name or MACAddress" in warning.text
+    write(f"{etc}/31-a.network", port("enp0s1*"))
+    config = files_io.load(dirs)
+    assert ports("bond0", config.networks, WORLD) == (("enp0s10", "enp0s11"), ())
+
+
+def test_a_condition_bondhook_evaluates_rules_out_a_file_whatever_else_it_asks(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/05-other.network", "[Match]\nName=eth*\nDriver=virtio_net\n")
+    write(f"{etc}/30-ports.network", port("enp0s1*"))
+    config = files_io.load(dirs)
+    assert ports("bond0", config.networks, WORLD) == (("enp0s10", "enp0s11"), ())
 
 
 def test_what_the_boot_waits_for_is_exact_names_and_addresses_only(dirs):
@@ -314,7 +333,7 @@ def test_apply_writes_reads_back_and_refuses_other_paths(dirs):
 @pytest.fixture
 def world(monkeypatch):
     """The sync's edges: this snapshot of links, udev already done."""
-    monkeypatch.setattr(files_io.sysfs_io, "read_facts", lambda: WORLD)
+    monkeypatch.setattr(files_io, "facts", lambda: WORLD)
     monkeypatch.setattr(files_io, "wait_for", lambda names, macs, seconds: [])
 
 
@@ -333,14 +352,28 @@ def test_sync_then_release_leave_a_persons_files(dirs, world, capsys):
 
 def test_sync_with_an_unreadable_file_changes_nothing_in_one_line(dirs, world, capsys):
     etc = bond0_with_ports(dirs)
-    write(f"{etc}/40-bad.network", "[Match]\nName=enp0s12\nnot an assignment\n")
+    Path(f"{etc}/40-bad.network").write_bytes(b"[Match]\nName=enp0s1\xff\n")
     logsetup_io.setup()
     assert not files_io.sync(0, dirs=dirs)
     assert not os.path.exists(f"{etc}/25-bond0.netdev.d")
     [line] = capsys.readouterr().err.splitlines()
-    assert line.endswith(
-        "40-bad.network: line 3 is not KEY=VALUE; fix the file (networkd ignores that line); no drop-in changed"
-    )
+    assert line.endswith("40-bad.network: not a configuration file bondhook can read (too large, or not UTF-8); "
+                         "fix its permissions or remove it; no drop-in changed")  # fmt: skip
+
+
+@pytest.mark.parametrize("lines", ["not an assignment", "=enp0s12", "Name"])
+def test_a_line_networkd_ignores_bondhook_ignores(dirs, world, lines):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/29-bad.network", f"[Match]\nName=enp0s12\n{lines}\n[Network]\nBond=bond0\n")
+    assert files_io.sync(0, dirs=dirs)
+    assert "MACAddress=02:54:00:c8:76:09" in Path(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}").read_text()
+
+
+def test_a_file_with_a_section_header_networkd_refuses_is_skipped_with_a_warning(dirs, world, caplog):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/01-broken.network", "[Match\nName=*\n")
+    assert files_io.sync(0, dirs=dirs)
+    assert "01-broken.network: line 1 is not a valid section header, so networkd ignores the file" in caplog.text
 
 
 def test_dry_run_writes_nothing(dirs, world, capsys):

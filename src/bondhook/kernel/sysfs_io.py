@@ -76,16 +76,23 @@ def _text(raw: bytes) -> str | None:
     return ":".join(f"{octet:02x}" for octet in raw) if len(raw) == 6 else None
 
 
-def perm_address(name: str) -> str | None:
-    """ETHTOOL_GPERMADDR: the address the driver read from the hardware, as sysfs would write
-    it; None for a link that has none (virtual links report all-zero) or is gone."""
+def perm_raw(name: str) -> bytes | None:
+    """ETHTOOL_GPERMADDR as the kernel answers it (all-zero for a virtual link); None when the
+    link is gone or the kernel refuses."""
     request = array.array("B", struct.pack("II", ETHTOOL_GPERMADDR, _PERM_BUFFER) + bytes(_PERM_BUFFER))
     try:
         _ioctl(SIOCETHTOOL, name, struct.pack("P", request.buffer_info()[0]))
     except OSError:
         return None
     size = struct.unpack_from("I", request, 4)[0]
-    text = _text(bytes(request[8 : 8 + size]))
+    return bytes(request[8 : 8 + min(size, _PERM_BUFFER)])
+
+
+def perm_address(name: str) -> str | None:
+    """The address the driver read from the hardware, as sysfs would write it; None for a link
+    that has none (virtual links report all-zero) or is gone."""
+    raw = perm_raw(name)
+    text = _text(raw) if raw is not None else None
     return None if text == _ZERO else text
 
 

@@ -12,12 +12,12 @@ section in the .netdev or another drop-in opts a bond out.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bondhook.networkd.unitfile import Entry, SyntaxProblem, last, listed, parse
+from bondhook.networkd.match import EVALUATED, Match, literal_names, read_match, test
+from bondhook.networkd.unitfile import Entry, SyntaxProblem, last, parse
 from bondhook.rules.mac import Mac, parse_optional
 from bondhook.rules.names import name_order
 from bondhook.rules.options import (
@@ -47,9 +47,6 @@ KEY_DERIVE = "DeriveMAC"
 KEY_SCHEME = "Scheme"
 KEY_MAC = "MAC"
 KEY_SOURCE = "Source"
-# Match keys bondhook evaluates against its fact snapshot; a .network matching on any other key
-# is not used to find ports (networkd would need udev properties bondhook does not read).
-MATCH_KEYS = ("Name", "MACAddress", "PermanentMACAddress")
 
 
 @dataclass(frozen=True)
@@ -92,16 +89,19 @@ class Netdev:
 
 @dataclass(frozen=True)
 class Network:
-    """One .network with its drop-ins: its [Match] lists and the bond it puts the link in."""
+    """One .network with its drop-ins: its [Match] conditions and the bond it puts the link in."""
 
     path: str
-    match: dict[str, tuple[str, ...]]
-    unsupported: tuple[str, ...]
+    match: Match
     bond: str | None
 
 
 class ConfigProblem(ValueError):
     """A configuration file bondhook cannot read as networkd would; str() names it and the fix."""
+
+
+class NotLoaded(ConfigProblem):
+    """A file networkd refuses to load (with its drop-ins): to both, as if it were not there."""
 
 
 def dropin_path(netdev_path: str, dropin_dir: str = DROPIN_DIR) -> str:
@@ -114,7 +114,7 @@ def read_entries(item: Text) -> tuple[Entry, ...]:
     try:
         return parse(item.text)
     except SyntaxProblem as exc:
-        raise ConfigProblem(f"{item.path}: {exc}; fix the file (networkd ignores that line)") from exc
+        raise NotLoaded(f"{item.path}: {exc}, so networkd ignores the file; fix that line") from exc
 
 
 def own_marker(dropin: Text, entries: Sequence[Entry]) -> Own | None:
@@ -153,69 +153,59 @@ def netdev(main: Text, dropins: Sequence[Text], dropin_dir: str = DROPIN_DIR) ->
 
 def network(main: Text, dropins: Sequence[Text]) -> Network:
     entries = [entry for item in (main, *dropins) for entry in read_entries(item)]
-    keys = dict.fromkeys(entry.key for entry in entries if entry.section == "Match")
-    return Network(
-        path=main.path,
-        match={key: listed(entries, "Match", key) for key in keys if key in MATCH_KEYS},
-        unsupported=tuple(key for key in keys if key not in MATCH_KEYS),
-        bond=last(entries, "Network", "Bond"),
+    return Network(path=main.path, match=read_match(entries), bond=last(entries, "Network", "Bond"))
+
+
+def _by_file_name(networks: Sequence[Network]) -> list[Network]:
+    return sorted(networks, key=lambda n: n.path.rsplit("/", 1)[-1])
+
+
+def decision(networks: Sequence[Network], link: Link) -> tuple[Network | None, tuple[Network, ...]]:
+    """The .network networkd applies to `link` (None: none), and the files before it that bondhook
+    cannot evaluate for this link: when there are any, networkd may apply one of those instead."""
+    unsure: list[Network] = []
+    for net in _by_file_name(networks):
+        if not net.match.valid:
+            continue  # networkd ignores a file without a condition ("add Name=* to match all")
+        result = test(net.match, link)
+        if result:
+            return net, tuple(unsure)
+        if result is None:
+            unsure.append(net)
+    return None, tuple(unsure)
+
+
+def _unsure_line(bond: str, net: Network, links: Sequence[str]) -> Message:
+    keys = ", ".join(f"{key}=" for key in net.match.unevaluated)
+    return Message(
+        logging.ERROR,
+        f"{bond}: {net.path} may take {', '.join(links)} before a file with Bond={bond} does: it matches on "
+        f"{keys}, which bondhook cannot evaluate before networkd starts; drop-in left as it is; match that file by "
+        f"{', '.join(f'{key}=' for key in EVALUATED)} or set MACAddress= in the .netdev",
     )
-
-
-def _names_match(patterns: Sequence[str], name: str) -> bool:
-    """systemd's list test: no '!'-pattern may match, and a positive one must if there are any."""
-    positive = [p for p in patterns if not p.startswith("!")]
-    negative = [p[1:] for p in patterns if p.startswith("!")]
-    if any(fnmatch.fnmatchcase(name, p) for p in negative):
-        return False
-    return not positive or any(fnmatch.fnmatchcase(name, p) for p in positive)
-
-
-def _macs_match(values: Sequence[str], mac: Mac | None) -> bool:
-    return mac is not None and mac in {parse_optional(v) for v in values}
-
-
-def matches(net: Network, link: Link) -> bool:
-    """Whether networkd would apply `net` to `link`: all given keys must match, and a file with no
-    [Match] condition matches nothing (networkd ignores it and says to write Name=*)."""
-    match = net.match
-    return bool(match) and (
-        ("Name" not in match or _names_match(match["Name"], link.name))
-        and ("MACAddress" not in match or _macs_match(match["MACAddress"], link.address))
-        and ("PermanentMACAddress" not in match or _macs_match(match["PermanentMACAddress"], link.perm_address))
-    )
-
-
-def _literal_names(net: Network) -> tuple[str, ...]:
-    return tuple(n for n in net.match.get("Name", ()) if not n.startswith("!") and not any(c in n for c in "*?["))
 
 
 def ports(bond: str, networks: Sequence[Network], facts: Facts) -> tuple[tuple[str, ...], tuple[Message, ...]]:
-    """The bond's ports in name order: every link whose first matching .network (file name order,
-    as networkd picks one) says Bond=BOND, and every exact Name= of such a file whose link is
-    absent (so that its absence is reported). Files matching on keys bondhook does not evaluate
-    are left out, with one warning each when they name this bond."""
-    usable = [n for n in sorted(networks, key=lambda n: n.path.rsplit("/", 1)[-1]) if not n.unsupported]
-    warnings = tuple(
-        Message(
-            logging.WARNING,
-            f"{bond}: {n.path} matches on {', '.join(n.unsupported)}, which bondhook does not evaluate; "
-            f"its links are not counted as ports; match them with {' or '.join(MATCH_KEYS)}",
-        )
-        for n in networks
-        if n.unsupported and n.bond == bond
-    )
+    """The bond's ports in name order: every link the first matching .network (by file name) puts
+    in the bond, and every exact Name= of such a file whose link is absent (so that its absence is
+    reported). The lines say which links may be the bond's ports or not, as far as bondhook can
+    tell: when there is one, nobody can say which port networkd enslaves."""
     found: set[str] = set()
+    unsure: dict[str, tuple[Network, list[str]]] = {}
     for link in facts.links:
         if link.kind == "bond":
             continue
-        first = next((n for n in usable if matches(n, link)), None)
-        if first is not None and first.bond == bond:
+        chosen, before = decision(networks, link)
+        outcomes = {net.bond for net in before} | {chosen.bond if chosen else None}
+        if bond in outcomes and len(outcomes) > 1:
+            unsure.setdefault(before[0].path, (before[0], []))[1].append(link.name)
+        elif chosen is not None and chosen.bond == bond:
             found.add(link.name)
-    for net in usable:
+    for net in networks:
         if net.bond == bond:
-            found.update(name for name in _literal_names(net) if facts.get(name) is None)
-    return tuple(sorted(found, key=name_order)), warnings
+            found.update(name for name in literal_names(net.match) if facts.get(name) is None)
+    lines = tuple(_unsure_line(bond, net, sorted(links, key=name_order)) for net, links in unsure.values())
+    return tuple(sorted(found, key=name_order)), lines
 
 
 def expected(bond_names: Sequence[str], networks: Sequence[Network]) -> tuple[tuple[str, ...], tuple[Mac, ...]]:
@@ -225,11 +215,10 @@ def expected(bond_names: Sequence[str], networks: Sequence[Network]) -> tuple[tu
     names: list[str] = []
     macs: list[Mac] = []
     for net in networks:
-        if net.bond not in bond_names or net.unsupported:
+        if net.bond not in bond_names:
             continue
-        names.extend(_literal_names(net))
-        for key in ("MACAddress", "PermanentMACAddress"):
-            macs.extend(m for m in (parse_optional(v) for v in net.match.get(key, ())) if m is not None)
+        names.extend(literal_names(net.match))
+        macs.extend(Mac.from_bytes(raw) for raw in (*net.match.macs, *net.match.perms) if len(raw) == 6)
     return tuple(dict.fromkeys(names)), tuple(dict.fromkeys(macs))
 
 

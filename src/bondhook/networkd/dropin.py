@@ -62,9 +62,12 @@ def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts, unseen
     not see (names, addresses), said when no port is found."""
     name, own = dev.name, dev.own
     try:
-        req, warnings = request(dev, networks, facts)
+        req, unsure = request(dev, networks, facts)
     except OptionError as exc:
         return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, _option_line(dev, exc)),))
+    if unsure and req.hold is None and req.choice.enabled:
+        # Nobody can say which NIC networkd enslaves: the drop-in stays as it is, whatever it holds.
+        return DropinPlan(name, "none", dev.dropin, messages=unsure)
     if req.hold is not None or not req.choice.enabled:
         if own is None:
             return DropinPlan(name, "none", dev.dropin)
@@ -76,12 +79,12 @@ def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts, unseen
         kept = f"kept {own.path} (MAC {own.mac}, from {own.source})" if own else "no drop-in written"
         waited = f"; udev did not show {' '.join(unseen)} in time" if unseen else ""
         text = f"{name}: {plan.problem}{waited}; {kept}; check the .network files with Bond={name}"
-        return DropinPlan(name, "none", dev.dropin, messages=(*warnings, Message(logging.ERROR, text)))
+        return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, text),))
     if dev.occupied:
         text = f"{name}: {dev.dropin} is not bondhook's (no [{SECTION}] marker); left unchanged; rename it"
         return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, text),))
     record = f"{plan.source}={plan.source_perm}"
-    lines = [*warnings, *(m for m in plan.messages if m.level >= logging.WARNING)]
+    lines = [m for m in plan.messages if m.level >= logging.WARNING]
     # The source the drop-in records, where it already holds this MAC.
     same_mac_source = own.source if own is not None and parse_optional(own.mac) == plan.target else None
     if same_mac_source == record:

@@ -12,10 +12,11 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bondhook.errors import OutsideError
-from bondhook.kernel import sysfs_io
+from bondhook.kernel import rtnl_io, sysfs_io
+from bondhook.kernel.sysfs_io import KernelError
 from bondhook.networkd.config import (
     DROPIN_DIR,
     DROPIN_NAME,
@@ -23,6 +24,7 @@ from bondhook.networkd.config import (
     ConfigProblem,
     Netdev,
     Network,
+    NotLoaded,
     Own,
     Text,
     bonds,
@@ -35,7 +37,7 @@ from bondhook.networkd.config import (
 from bondhook.networkd.dropin import DropinPlan, plans
 from bondhook.networkd.manager import Netdevs
 from bondhook.rules.mac import Mac, parse_optional
-from bondhook.rules.plan import Message
+from bondhook.rules.plan import Facts, Message
 from bondhook.rules.text import CONFIG_LIMIT, config_text
 from bondhook.runtime import logsetup_io
 
@@ -125,6 +127,8 @@ def load(dirs: Sequence[str] = NETWORK_DIRS) -> Config:
                 netdevs.append(netdev(main, _dropins(dirs, name), dirs[0]))
             else:
                 networks.append(network(main, _dropins(dirs, name)))
+        except NotLoaded as exc:
+            log.warning("%s", exc)
         except ConfigProblem as exc:
             problems.append(str(exc))
     return Config(tuple(netdevs), tuple(networks), tuple(_own_dropins(dirs[0])), tuple(problems))
@@ -149,11 +153,35 @@ def _ready(name: str) -> bool:
     return index is not None and os.path.exists(f"{UDEV_DATA}/n{index}")
 
 
+def facts() -> Facts:
+    """The fact snapshot with what networkd matches on besides: each link's alternative names
+    (Name= matches them too) and its permanent address as ethtool reports it (all-zero on a
+    virtual link, which PermanentMACAddress=00:00:00:00:00:00 matches); KernelError when the
+    kernel does not list the names."""
+    snapshot = sysfs_io.read_facts()
+    alternative = rtnl_io.read_altnames()
+    return Facts(
+        tuple(
+            replace(link, altnames=alternative.get(link.index, ()), perm_raw=sysfs_io.perm_raw(link.name))
+            for link in snapshot.links
+        )
+    )
+
+
 def _missing(names: Sequence[str], macs: Sequence[Mac]) -> list[str]:
     try:
-        present = [name for name in os.listdir(sysfs_io.SYS_NET) if _ready(name)]
+        present = {name for name in os.listdir(sysfs_io.SYS_NET) if _ready(name)}
     except OSError:
-        present = []
+        present = set()
+    if set(names) - present:
+        # A name may be an alternative name of a link that is there (and ready).
+        try:
+            indexes = {sysfs_io.read(f"{sysfs_io.SYS_NET}/{name}/ifindex") for name in present}
+            for index, alternative in rtnl_io.read_altnames().items():
+                if str(index) in indexes:
+                    present.update(alternative)
+        except KernelError as exc:
+            log.debug("%s", exc)
     perms = {parse_optional(sysfs_io.perm_address(name)) for name in present} if macs else set()
     return [n for n in names if n not in present] + [str(m) for m in macs if m not in perms]
 
@@ -210,8 +238,13 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
     missing = wait_for(names, macs, wait_seconds)
     if missing:
         log.debug("waited %.1f s for udev; not seen: %s", time.monotonic() - began, " ".join(missing))
+    try:
+        snapshot = facts()
+    except KernelError as exc:
+        log.error("%s; no drop-in changed", exc)
+        return False
     ok = True
-    for plan in plans(config.netdevs, config.networks, config.own, sysfs_io.read_facts(), missing):
+    for plan in plans(config.netdevs, config.networks, config.own, snapshot, missing):
         if plan.action != "none" and not dry_run:
             try:
                 apply(plan, dirs[0])

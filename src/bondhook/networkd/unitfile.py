@@ -9,15 +9,20 @@ wrongly and refuse others that networkd accepts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _COMMENT = ("#", ";")
 _SPACE = " \t\n\r"
+_BOM = "\ufeff"
+# read_line()'s line ends; str.splitlines() would also split at form feeds and U+2028.
+_LINES = re.compile(r"\r\n|\r|\n")
+_UNSAFE = set("\"'\\\x7f") | {chr(c) for c in range(32)}
 
 
 class SyntaxProblem(ValueError):
-    """A line systemd would not read as a section header or an assignment; str() says which."""
+    """A file systemd refuses to load as a whole (a broken section header); str() says which line."""
 
 
 @dataclass(frozen=True)
@@ -27,48 +32,54 @@ class Entry:
     value: str
 
 
+def _odd_backslashes(line: str) -> bool:
+    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
+
+
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
-    """(line number, line) with continuations joined: a trailing backslash becomes a space, and
-    comment lines inside a continued line are skipped, as systemd does."""
-    pending: list[str] = []
+    """(line number, line) as systemd's config_parse() joins them: comment lines are skipped even
+    inside a continued line; the first byte-order mark at the start of a line is dropped; a line
+    ending in an odd number of backslashes continues, its last backslash becoming a space."""
+    pending: str | None = None
     start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip(_SPACE)
-        if pending and line.startswith(_COMMENT):
+    bom = True
+    for number, raw in enumerate(_LINES.split(text), 1):
+        stripped = raw.lstrip(_SPACE)
+        if stripped.startswith(_COMMENT):
             continue
-        if not pending:
+        if bom and raw.startswith(_BOM):
+            raw, bom = raw[1:], False
+        if pending is None:
             start = number
-        if line.endswith("\\"):
-            pending.append(line[:-1])
+        line = raw if pending is None else pending + raw
+        if _odd_backslashes(line):
+            pending = line[:-1] + " "
             continue
-        pending.append(line)
-        yield start, " ".join(pending)
-        pending = []
-    if pending:
-        yield start, " ".join(pending)
+        pending = None
+        yield start, line
+    if pending is not None:
+        yield start, pending
 
 
 def parse(text: str) -> tuple[Entry, ...]:
-    """Every assignment in file order. Comments and blank lines are skipped; a line that is
-    neither a section header nor KEY=VALUE, or an assignment before any section, raises
-    SyntaxProblem (networkd ignores such a line with a warning; bondhook will not guess)."""
+    """Every assignment in file order, where systemd reads one: lines it ignores (no '=', no key,
+    before any section, in a section of another name) are left out as it leaves them. A section
+    header systemd refuses raises SyntaxProblem: networkd then ignores the whole file."""
     entries: list[Entry] = []
     section: str | None = None
-    for number, line in _logical_lines(text):
+    for number, raw in _logical_lines(text):
+        line = raw.strip(_SPACE)
         if not line or line.startswith(_COMMENT):
             continue
         if line.startswith("["):
-            if not line.endswith("]") or len(line) < 3:
-                raise SyntaxProblem(f"line {number} is not a section header")
+            if not line.endswith("]") or len(line) < 2 or set(line[1:-1]) & _UNSAFE:
+                raise SyntaxProblem(f"line {number} is not a valid section header")
             section = line[1:-1]
             continue
         key, sep, value = line.partition("=")
         key = key.strip(_SPACE)
-        if not sep or not key:
-            raise SyntaxProblem(f"line {number} is not KEY=VALUE")
-        if section is None:
-            raise SyntaxProblem(f"line {number} comes before any [Section]")
-        entries.append(Entry(section, key, value.strip(_SPACE)))
+        if sep and key and section is not None:
+            entries.append(Entry(section, key, value.strip(_SPACE)))
     return tuple(entries)
 
 
@@ -80,16 +91,3 @@ def last(entries: Sequence[Entry], section: str, key: str) -> str | None:
         if entry.section == section and entry.key == key:
             found = entry.value or None
     return found
-
-
-def listed(entries: Sequence[Entry], section: str, key: str) -> tuple[str, ...]:
-    """A list setting (Match's Name=, MACAddress=, ...): values are space-separated, repeated
-    assignments append, an empty assignment clears what came before."""
-    items: list[str] = []
-    for entry in entries:
-        if entry.section == section and entry.key == key:
-            if entry.value:
-                items.extend(entry.value.split())
-            else:
-                items.clear()
-    return tuple(items)

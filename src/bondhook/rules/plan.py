@@ -27,6 +27,10 @@ class Link:
     master: int | None = None
     addr_assign_type: int | None = None
     uppers: tuple[str, ...] = ()
+    altnames: tuple[str, ...] = ()
+    # ETHTOOL_GPERMADDR's bytes as they are (all-zero on virtual links), where networkd's
+    # PermanentMACAddress= is to be matched as networkd matches it; None: not read.
+    perm_raw: bytes | None = None
 
 
 @dataclass(frozen=True)
