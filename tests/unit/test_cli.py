@@ -9,7 +9,7 @@ import pytest
 from bondhook.cli import commands_io, show
 from bondhook.ifupdown import ifquery_io
 from bondhook.kernel import netlink_io, sysfs_io
-from bondhook.networkd import config, dropin, files_io
+from bondhook.networkd import config, files_io
 from bondhook.networkd.manager import NETWORKD, Netdevs
 from bondhook.nm import dbus_io
 from bondhook.nm.profile import profile_from_settings
@@ -69,7 +69,7 @@ def test_status_text_warns_on_untraceable():
     [
         (None, "none", "unset"),
         ("[NetDev]\nMACAddress=02:aa:bb:cc:dd:ee\n", "a person", "02:aa:bb:cc:dd:ee"),
-        (dropin.content(Mac.parse("02:54:00:c8:76:09"), "eth0=52:54:00:c8:76:09"), "bondhook", "02:54:00:c8:76:09"),
+        (config.content(Mac.parse("02:54:00:c8:76:09"), "eth0=52:54:00:c8:76:09"), "bondhook", "02:54:00:c8:76:09"),
     ],
 )
 def test_status_names_the_networkd_netdev_and_its_owner(dropin, owner, shown):
@@ -78,6 +78,7 @@ def test_status_names_the_networkd_netdev_and_its_owner(dropin, owner, shown):
     dev = config.netdev(main, dropins)
     status = BondStatus("bond0", Mac.parse("02:54:00:c8:76:09"), "derived", True, (), None, None, False, True)
     line = f"  systemd-networkd: {main.path}, MACAddress {shown} (owner: {owner})"
+    line += f"; {dropins[0].path} is not as bondhook wrote it: a person's" if owner == "a person" else ""
     row = show.Row(status, ((NETWORKD, Netdevs({"bond0": dev}, (), (dev,)).view("bond0")),))
     assert line in show.format_status(row)
     assert show.status_dict(row)["networkd"]["owner"] == owner
@@ -354,3 +355,12 @@ def test_check_listen_is_bounded(value, capsys):
     with pytest.raises(SystemExit) as exit_info:
         commands_io.main(["check", "--listen", value])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "150", "-1", "inf", "soon"])
+def test_networkd_sync_wait_is_bounded_like_listen(value, capsys, monkeypatch):
+    monkeypatch.setattr(files_io, "sync", lambda *a, **k: pytest.fail("ran with a bad --wait"))
+    with pytest.raises(SystemExit) as exit_info:
+        commands_io.main(["networkd-sync", "--wait", value])
+    assert exit_info.value.code == 2
+    assert f"give seconds from 0 to 60, not {value!r}" in capsys.readouterr().err.replace('"', "'")

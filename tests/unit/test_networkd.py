@@ -8,8 +8,20 @@ from pathlib import Path
 import pytest
 
 from bondhook.networkd import files_io
-from bondhook.networkd.config import DROPIN_NAME, Text, bonds, decision, expected, network, owner, ports
-from bondhook.networkd.dropin import content, decide_netdev, plans
+from bondhook.networkd.config import (
+    DROPIN_NAME,
+    SECTION,
+    Text,
+    bonds,
+    content,
+    decision,
+    expected,
+    network,
+    owner,
+    ports,
+)
+from bondhook.networkd.dropin import decide_netdev, plans
+from bondhook.networkd.manager import Netdevs
 from bondhook.rules.mac import Mac
 from bondhook.runtime import logsetup_io
 from tests.unit.facts import A, B, facts, nic
@@ -308,7 +320,78 @@ def test_a_persons_file_at_bondhooks_path_is_never_overwritten(dirs):
     etc = bond0_with_ports(dirs)
     write(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}", "[NetDev]\nDescription=mine\n")
     plan = decide(dirs)
-    assert plan.action == "none" and "is not bondhook's" in plan.messages[0].text
+    assert plan.action == "none" and "is not as bondhook wrote it, so it is a person's" in plan.messages[0].text
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["MTUBytes=9000\n", f"\n[{SECTION}]\nDeriveMAC=no\n", "# mine now\n"],
+)
+def test_an_edited_drop_in_is_a_persons_left_alone_kept_at_release_and_said_in_status(dirs, world, edit):
+    etc = bond0_with_ports(dirs)
+    assert files_io.sync(0, dirs=dirs)
+    path = Path(f"{etc}/25-bond0.netdev.d/{DROPIN_NAME}")
+    edited = path.read_text() + edit
+    path.write_text(edited)
+    dev, _ = load_bond0(dirs)
+    assert dev.own is None
+    assert files_io.sync(0, dirs=dirs) and path.read_text() == edited
+    assert files_io.release(dirs=dirs) == (0, 0) and path.read_text() == edited
+    view = Netdevs({"bond0": dev}, (), (dev,)).view("bond0")
+    assert view.data["owner"] == "a person" and view.data["edited"] == str(path)
+
+
+def test_a_symlinked_netdev_d_directory_is_refused_with_one_line_and_not_written_through(dirs, world, tmp_path):
+    etc = bond0_with_ports(dirs)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.symlink(shared, f"{etc}/25-bond0.netdev.d")
+    plan = decide(dirs)
+    [line] = plan.messages
+    assert plan.action == "none" and "or its directory is a symbolic link" in line.text
+    assert files_io.sync(0, dirs=dirs) is False and list(shared.iterdir()) == []
+    (shared / DROPIN_NAME).write_text(content(Mac.parse("02:54:00:c8:76:09"), f"enp0s10={A}"))
+    assert files_io.release(dirs=dirs) == (0, 0) and (shared / DROPIN_NAME).exists()
+
+
+def test_apply_refuses_a_symlinked_directory_even_when_the_plan_was_made_before_it_appeared(dirs, tmp_path):
+    etc = bond0_with_ports(dirs)
+    plan = decide(dirs)
+    os.symlink(tmp_path, f"{etc}/25-bond0.netdev.d")
+    with pytest.raises(files_io.WriteError, match="symbolic link"):
+        files_io.apply(plan, etc)
+    assert not (tmp_path / DROPIN_NAME).exists()
+
+
+def test_a_planted_temporary_file_symlink_is_never_written_through(dirs, tmp_path):
+    etc = bond0_with_ports(dirs)
+    plan = decide(dirs)
+    os.makedirs(f"{etc}/25-bond0.netdev.d")
+    target = tmp_path / "victim"
+    target.write_text("keep")
+    os.symlink(target, f"{etc}/25-bond0.netdev.d/.{DROPIN_NAME}.tmp")
+    files_io.apply(plan, etc)
+    assert target.read_text() == "keep" and Path(plan.path).read_text() == plan.content
+    assert sorted(os.listdir(f"{etc}/25-bond0.netdev.d")) == [f".{DROPIN_NAME}.tmp", DROPIN_NAME]
+
+
+def test_release_removes_each_file_on_its_own_with_one_line_per_failure(dirs, world, monkeypatch, caplog):
+    etc = bond0_with_ports(dirs)
+    write(f"{etc}/26-bond1.netdev", "[NetDev]\nName=bond1\nKind=bond\n")
+    write(f"{etc}/31-c.network", port("enp0s11", "bond1"))
+    write(f"{etc}/30-b.network", port("enp0s12"))
+    assert files_io.sync(0, dirs=dirs)
+    real_apply = files_io.apply
+
+    def failing(plan, dropin_dir):
+        if "25-bond0" in plan.path:
+            raise files_io.WriteError(f"{plan.path}: Read-only file system")
+        real_apply(plan, dropin_dir)
+
+    monkeypatch.setattr(files_io, "apply", failing)
+    assert files_io.release(dirs=dirs) == (1, 1)
+    assert not os.path.exists(f"{etc}/26-bond1.netdev.d")
+    assert "25-bond0.netdev.d/90-bondhook.conf: Read-only file system; left in place" in caplog.text
 
 
 def test_a_drop_in_whose_netdev_is_gone_is_removed(dirs):
@@ -344,7 +427,7 @@ def test_sync_then_release_leave_a_persons_files(dirs, world, capsys):
     assert files_io.sync(0, dirs=dirs)
     assert sorted(os.listdir(f"{etc}/25-bond0.netdev.d")) == ["50-mine.conf", DROPIN_NAME]
     capsys.readouterr()
-    assert files_io.release(dirs=dirs) == 1
+    assert files_io.release(dirs=dirs) == (1, 0)
     assert os.listdir(f"{etc}/25-bond0.netdev.d") == ["50-mine.conf"]
     [line] = capsys.readouterr().err.splitlines()
     assert line == f"bondhook: removed {etc}/25-bond0.netdev.d/{DROPIN_NAME} (MAC 02:54:00:c8:76:09, from enp0s10={A})"

@@ -15,16 +15,22 @@ from bondhook.rules.options import NM_KEYS, OPTIONS
 from bondhook.rules.text import shown
 
 LISTEN_DEFAULT, LISTEN_MAX = 5.0, 60.0
+WAIT_MAX = 60.0  # every command gives up after 120 s; a wait must leave time for the work
 
 
-def _listen_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0.5 <= seconds <= LISTEN_MAX:
-        raise argparse.ArgumentTypeError(f"give seconds from 0.5 to {LISTEN_MAX:.0f}, not {shown(text)}")
-    return seconds
+def _seconds(low: float, high: float) -> Any:
+    """An argparse type: seconds from `low` to `high` (nan, inf and words refused in one line)."""
+
+    def parse(text: str) -> float:
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+        if not low <= seconds <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"give seconds from {low:g} to {high:g}, not {shown(text)}")
+        return seconds
+
+    return parse
 
 
 def _changing(sub: Any, name: str, command: str, help_text: str, description: str) -> argparse.ArgumentParser:
@@ -41,10 +47,10 @@ def _manager_command(sub: Any, manager: int, spec: Command, command: str) -> Non
     if spec.waits:
         parser.add_argument(
             "--wait",
-            type=float,
+            type=_seconds(0.0, WAIT_MAX),
             default=0.0,
             metavar="SECONDS",
-            help="wait at most this long for udev to show the ports' NICs (default 0)",
+            help=f"wait at most this long for udev to show the ports' NICs (default 0, at most {WAIT_MAX:g})",
         )
 
 
@@ -81,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("bonds", nargs="*", metavar="BOND", help="bonds to check (default: every bond)")
     check.add_argument(
         "--listen",
-        type=_listen_seconds,
+        type=_seconds(0.5, LISTEN_MAX),
         default=LISTEN_DEFAULT,
         metavar="SECONDS",
         help=f"how long to listen (default {LISTEN_DEFAULT:g}, at most {LISTEN_MAX:g})",

@@ -70,7 +70,8 @@ class Own:
 @dataclass(frozen=True)
 class Netdev:
     """One .netdev with its drop-ins, as networkd would read it. `mac` is MACAddress= from the
-    file and every drop-in but bondhook's; `own` is bondhook's drop-in when it carries its marker."""
+    file and every drop-in but bondhook's; `own` is bondhook's drop-in, `occupied` when a file at
+    its path is a person's; `linked` when that path or its directory is a symbolic link."""
 
     path: str
     name: str | None
@@ -81,6 +82,7 @@ class Netdev:
     own: Own | None
     dropin: str
     occupied: bool = False
+    linked: bool = False
 
     @property
     def file_name(self) -> str:
@@ -117,27 +119,38 @@ def read_entries(item: Text) -> tuple[Entry, ...]:
         raise NotLoaded(f"{item.path}: {exc}, so networkd ignores the file; fix that line") from exc
 
 
+def content(target: Mac, source: str) -> str:
+    """bondhook's drop-in, byte for byte: a file is bondhook's only while it reads exactly so."""
+    return (
+        "# Written by bondhook at every start of systemd-networkd; see bondhook(8).\n"
+        "# To choose the MAC yourself, set MACAddress= in the .netdev or in a drop-in of your own;\n"
+        f"# to opt out, put [{SECTION}] {KEY_DERIVE}=no there. bondhook then removes this file.\n"
+        f"[NetDev]\nMACAddress={target}\n\n[{SECTION}]\n{KEY_MAC}={target}\n{KEY_SOURCE}={source}\n"
+    )
+
+
 def own_marker(dropin: Text, entries: Sequence[Entry]) -> Own | None:
-    """bondhook's marker: [X-Bondhook] MAC= equal to the file's own [NetDev] MACAddress=. A
-    file at bondhook's path that a person edited no longer matches and is theirs."""
-    mac, marker = last(entries, "NetDev", "MACAddress"), last(entries, SECTION, KEY_MAC)
-    if mac is None or marker is None or parse_optional(mac) is None or parse_optional(mac) != parse_optional(marker):
+    """bondhook's drop-in: its marker names the MAC and source, and the file is exactly what
+    bondhook writes for them. Any edit (a key added, a comment, DeriveMAC=no) makes it a person's."""
+    mac, source = parse_optional(last(entries, SECTION, KEY_MAC)), last(entries, SECTION, KEY_SOURCE)
+    if mac is None or source is None or dropin.text != content(mac, source):
         return None
-    return Own(dropin.path, mac, last(entries, SECTION, KEY_SOURCE) or "")
+    return Own(dropin.path, str(mac), source)
 
 
-def netdev(main: Text, dropins: Sequence[Text], dropin_dir: str = DROPIN_DIR) -> Netdev:
+def netdev(main: Text, dropins: Sequence[Text], dropin_dir: str = DROPIN_DIR, linked: bool = False) -> Netdev:
     """A .netdev and its drop-ins (in networkd's order: by file name); ConfigProblem when one
-    cannot be read. bondhook's own drop-in is the one at its path under `dropin_dir`."""
+    cannot be read. bondhook's own drop-in is the one at its path under `dropin_dir`; `linked`:
+    that path or its directory is a symbolic link, so nothing there is bondhook's."""
     ours = dropin_path(main.path, dropin_dir)
     entries = list(read_entries(main))
     own = None
     for dropin in dropins:
         found = read_entries(dropin)
-        if dropin.path == ours and (own := own_marker(dropin, found)) is not None:
+        if not linked and dropin.path == ours and (own := own_marker(dropin, found)) is not None:
             continue
         entries.extend(found)
-    occupied = own is None and any(dropin.path == ours for dropin in dropins)
+    occupied = own is None and not linked and any(dropin.path == ours for dropin in dropins)
     return Netdev(
         path=main.path,
         name=last(entries, "NetDev", "Name"),
@@ -148,6 +161,7 @@ def netdev(main: Text, dropins: Sequence[Text], dropin_dir: str = DROPIN_DIR) ->
         own=own,
         dropin=ours,
         occupied=occupied,
+        linked=linked,
     )
 
 

@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 
 from bondhook.networkd.config import (
     KEY_DERIVE,
-    KEY_MAC,
     KEY_SCHEME,
-    KEY_SOURCE,
     SECTION,
     Netdev,
     Network,
     Own,
     bonds,
+    content,
     request,
 )
 from bondhook.rules.mac import Mac, parse_optional
@@ -36,15 +35,6 @@ class DropinPlan:
     content: str | None = None
     target: Mac | None = None
     messages: tuple[Message, ...] = field(default=())
-
-
-def content(target: Mac, source: str) -> str:
-    return (
-        "# Written by bondhook at every start of systemd-networkd; see bondhook(8).\n"
-        "# To choose the MAC yourself, set MACAddress= in the .netdev or in a drop-in of your own;\n"
-        f"# to opt out, put [{SECTION}] {KEY_DERIVE}=no there. bondhook then removes this file.\n"
-        f"[NetDev]\nMACAddress={target}\n\n[{SECTION}]\n{KEY_MAC}={target}\n{KEY_SOURCE}={source}\n"
-    )
 
 
 def _option_line(dev: Netdev, exc: OptionError) -> str:
@@ -80,8 +70,18 @@ def decide_netdev(dev: Netdev, networks: Sequence[Network], facts: Facts, unseen
         waited = f"; udev did not show {' '.join(unseen)} in time" if unseen else ""
         text = f"{name}: {plan.problem}{waited}; {kept}; check the .network files with Bond={name}"
         return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, text),))
+    if dev.linked:
+        text = (
+            f"{name}: {dev.dropin} or its directory is a symbolic link; bondhook writes nothing through one "
+            "(every .netdev it leads to would share one MAC); drop-in not written; replace the link with a "
+            "directory of its own"
+        )
+        return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, text),))
     if dev.occupied:
-        text = f"{name}: {dev.dropin} is not bondhook's (no [{SECTION}] marker); left unchanged; rename it"
+        text = (
+            f"{name}: {dev.dropin} is not as bondhook wrote it, so it is a person's; left unchanged; "
+            f"set MACAddress= there, or move it to another name for bondhook to write its own"
+        )
         return DropinPlan(name, "none", dev.dropin, messages=(Message(logging.ERROR, text),))
     record = f"{plan.source}={plan.source_perm}"
     lines = [m for m in plan.messages if m.level >= logging.WARNING]

@@ -11,14 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bondhook.errors import OutsideError
 from bondhook.kernel import rtnl_io, sysfs_io
 from bondhook.kernel.sysfs_io import KernelError
 from bondhook.networkd.config import (
-    DROPIN_DIR,
     DROPIN_NAME,
     NETWORK_DIRS,
     ConfigProblem,
@@ -31,10 +29,9 @@ from bondhook.networkd.config import (
     expected,
     netdev,
     network,
-    own_marker,
-    read_entries,
 )
 from bondhook.networkd.dropin import DropinPlan, plans
+from bondhook.networkd.dropin_io import WriteError, apply, own_dropins
 from bondhook.networkd.manager import Netdevs
 from bondhook.rules.mac import Mac, parse_optional
 from bondhook.rules.plan import Facts, Message
@@ -45,10 +42,6 @@ log = logging.getLogger("bondhook")
 
 UDEV_DATA = "/run/udev/data"
 POLL_SECONDS = 0.1
-
-
-class WriteError(OutsideError):
-    """A drop-in could not be written or removed, or did not read back as written."""
 
 
 @dataclass(frozen=True)
@@ -124,28 +117,16 @@ def load(dirs: Sequence[str] = NETWORK_DIRS) -> Config:
             continue
         try:
             if name.endswith(".netdev"):
-                netdevs.append(netdev(main, _dropins(dirs, name), dirs[0]))
+                ours = os.path.join(dirs[0], f"{name}.d")
+                linked = os.path.islink(ours) or os.path.islink(os.path.join(ours, DROPIN_NAME))
+                netdevs.append(netdev(main, _dropins(dirs, name), dirs[0], linked))
             else:
                 networks.append(network(main, _dropins(dirs, name)))
         except NotLoaded as exc:
             log.warning("%s", exc)
         except ConfigProblem as exc:
             problems.append(str(exc))
-    return Config(tuple(netdevs), tuple(networks), tuple(_own_dropins(dirs[0])), tuple(problems))
-
-
-def _own_dropins(directory: str) -> Iterable[Own]:
-    for name in sorted(_listing(directory, (".netdev.d",))):
-        path = os.path.join(directory, name, DROPIN_NAME)
-        text = _read(path) if os.path.isfile(path) else None
-        if text is None or text.text is None:
-            continue
-        try:
-            own = own_marker(text, read_entries(text))
-        except ConfigProblem:
-            continue
-        if own is not None:
-            yield own
+    return Config(tuple(netdevs), tuple(networks), tuple(own_dropins(dirs[0])), tuple(problems))
 
 
 def _ready(name: str) -> bool:
@@ -197,32 +178,6 @@ def wait_for(names: Sequence[str], macs: Sequence[Mac], seconds: float) -> list[
         time.sleep(POLL_SECONDS)
 
 
-def apply(plan: DropinPlan, dropin_dir: str = DROPIN_DIR) -> None:
-    """Write (atomically: a temporary file renamed over it) or remove one drop-in, then read the
-    result back; WriteError when it is not what was meant."""
-    directory = os.path.dirname(plan.path)
-    if os.path.dirname(directory) != dropin_dir or os.path.basename(plan.path) != DROPIN_NAME:
-        raise WriteError(f"{plan.path}: not a path bondhook writes")
-    try:
-        if plan.action == "write":
-            assert plan.content is not None
-            os.makedirs(directory, mode=0o755, exist_ok=True)
-            temporary = os.path.join(directory, f".{DROPIN_NAME}.tmp")
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(plan.content)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, plan.path)
-        elif plan.action == "remove":
-            os.unlink(plan.path)
-            if not os.listdir(directory):
-                os.rmdir(directory)
-    except OSError as exc:
-        raise WriteError(f"{plan.path}: {exc.strerror or exc}") from exc
-    now = _read(plan.path) if os.path.exists(plan.path) else None
-    if (now.text if now else None) != plan.content:
-        raise WriteError(f"{plan.path}: reads back other than written")
-
-
 def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> bool:
     """networkd-sync: bring every bond's drop-in in line with the hardware present. Waits at
     most `wait_seconds` for the ports' NICs; changes nothing when a configuration file cannot be
@@ -258,15 +213,21 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
     return ok
 
 
-def release(dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> int:
-    """networkd-release: remove every drop-in that carries bondhook's marker; how many."""
-    own = list(_own_dropins(dirs[0]))
-    for item in own:
-        plan = DropinPlan(None, "remove", item.path)
+def release(dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> tuple[int, int]:
+    """networkd-release: remove every drop-in that is bondhook's, each on its own; (removed,
+    failed), with one line per file."""
+    done = failed = 0
+    for item in own_dropins(dirs[0]):
         if not dry_run:
-            apply(plan, dirs[0])
+            try:
+                apply(DropinPlan(None, "remove", item.path), dirs[0])
+            except WriteError as exc:
+                log.error("%s; left in place", exc)
+                failed += 1
+                continue
         logsetup_io.emit([Message(logging.INFO, f"removed {item.path} (MAC {item.mac}, from {item.source})")], dry_run)
-    return len(own)
+        done += 1
+    return done, failed
 
 
 def read_config() -> Netdevs:
@@ -284,7 +245,8 @@ def run_sync(dry_run: bool, wait: float = 0.0) -> bool:
 
 
 def run_release(dry_run: bool) -> bool:
-    """networkd-release."""
-    if not release(dry_run=dry_run):
+    """networkd-release; False when a drop-in could not be removed."""
+    done, failed = release(dry_run=dry_run)
+    if not done and not failed:
         log.info("networkd-release: no drop-in of bondhook's found")
-    return True
+    return not failed

@@ -63,8 +63,10 @@ class Netdevs:
         if dev is None:
             return None
         mac, dropin = configured_mac(dev), dev.own.path if dev.own else None
-        data = {"netdev": dev.path, "mac": mac, "owner": owner(dev), "dropin": dropin}
-        return View(f"systemd-networkd: {dev.path}, MACAddress {mac or 'unset'} (owner: {owner(dev)})", data)
+        edited = dev.dropin if dev.occupied else None
+        data = {"netdev": dev.path, "mac": mac, "owner": owner(dev), "dropin": dropin, "edited": edited}
+        line = f"systemd-networkd: {dev.path}, MACAddress {mac or 'unset'} (owner: {owner(dev)})"
+        return View(line + (f"; {edited} is not as bondhook wrote it: a person's" if edited else ""), data)
 
     def fixers(self) -> dict[str, Fixer]:
         return {dev.name: partial(fix, dev.path) for dev in self.netdevs if dev.name}
