@@ -33,6 +33,21 @@ def host_hook_cost() -> list[str]:
     ]
 
 
+def host_networkd_steady_cost() -> list[str]:
+    """The networkd boot unit's steady state natively, on this host but inside a network and mount
+    namespace of its own (veths, tmpfs directories): bench/networkd_steady.sh."""
+    script, unit = REPO / "bench" / "networkd_steady.sh", REPO / "systemd" / "bondhook-networkd.service"
+    found = subprocess.run(
+        ["unshare", "--net", "--mount", "--propagation", "private", "sh", str(script), str(REPO / "src"), str(unit)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    steady, floor = (r["median"] * 1000 for r in json.loads(found)["results"])
+    return [
+        f"| networkd unit, steady state (host, native) | {steady:.2f} | python3 -I -c pass {floor:.2f} "
+        f"| {steady / floor:.2f}x | <= 1.5x |"
+    ]
+
+
 def ratio(a: str, b: str) -> str:
     return f"{int(a) / int(b):.2f}x" if a.isdigit() and b.isdigit() and int(b) else "?"
 
@@ -113,7 +128,7 @@ def main() -> int:
         env = {"BENCH_RUNS": os.environ.get("BENCH_RUNS", "3")}
         run = boot(str(REPO / "bench" / "guest.sh"), macs, out, env, timeout=3 * 3600)
     guest = table(run.results) if run.results.get("done") == "1" else [f"guest failed: see {out}/guest.log"]
-    guest[2:2] = host_hook_cost()
+    guest[2:2] = host_hook_cost() + host_networkd_steady_cost()
     print("bench: fleet uniqueness on this host ...", file=sys.stderr)
     fleet_lines = subprocess.run(
         [sys.executable, "-m", "bench.fleet"],

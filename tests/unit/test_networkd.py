@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bondhook.networkd import files_io
+from bondhook.networkd import files_io, steady_io
 from bondhook.networkd.config import (
     DROPIN_NAME,
+    NETWORK_DIRS,
     SECTION,
     Text,
     bonds,
@@ -465,3 +466,20 @@ def test_dry_run_writes_nothing(dirs, world, capsys):
     assert files_io.sync(0, dry_run=True, dirs=dirs)
     assert not os.path.exists(f"{etc}/25-bond0.netdev.d")
     assert "dry run, not done" in capsys.readouterr().err
+
+
+def test_a_steady_run_is_recorded_and_any_change_undoes_the_record(dirs, world, tmp_path):
+    etc = bond0_with_ports(dirs)
+    state = str(tmp_path / "state")
+    assert files_io.sync(0, dirs=dirs, state_dir=state)  # writes the drop-in: not steady
+    assert not steady_io.unchanged(state, tuple(dirs))
+    assert files_io.sync(0, dirs=dirs, state_dir=state)  # nothing to change: recorded
+    assert steady_io.unchanged(state, tuple(dirs))
+    Path(f"{etc}/30-b.network").write_text(port("enp0s11") + "# a comment\n")
+    assert not steady_io.unchanged(state, tuple(dirs))
+    assert files_io.sync(0, dry_run=True, dirs=dirs, state_dir=state)  # a dry run records nothing
+    assert not os.path.exists(f"{state}/{steady_io.STATE}")
+
+
+def test_the_steady_check_reads_the_directories_networkd_reads():
+    assert steady_io.NETWORK_DIRS == NETWORK_DIRS

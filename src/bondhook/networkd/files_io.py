@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from bondhook.kernel import rtnl_io, sysfs_io
 from bondhook.kernel.sysfs_io import KernelError
+from bondhook.networkd import steady_io
 from bondhook.networkd.config import (
     DROPIN_NAME,
     NETWORK_DIRS,
@@ -36,11 +37,12 @@ from bondhook.networkd.manager import Netdevs
 from bondhook.rules.mac import Mac, parse_optional
 from bondhook.rules.plan import Facts, Message
 from bondhook.rules.text import CONFIG_LIMIT, config_text
-from bondhook.runtime import logsetup_io
+from bondhook.runtime import deadline_io, logsetup_io
 
 log = logging.getLogger("bondhook")
 
 UDEV_DATA = "/run/udev/data"
+_LINKS = "the kernel's list of links"
 POLL_SECONDS = 0.1
 
 
@@ -140,7 +142,7 @@ def facts() -> Facts:
     virtual link, which PermanentMACAddress=00:00:00:00:00:00 matches); KernelError when the
     kernel does not list the names."""
     snapshot = sysfs_io.read_facts()
-    alternative = rtnl_io.read_altnames()
+    alternative = rtnl_io.read_altnames(deadline_io.remaining(_LINKS))
     return Facts(
         tuple(
             replace(link, altnames=alternative.get(link.index, ()), perm_raw=sysfs_io.perm_raw(link.name))
@@ -158,7 +160,7 @@ def _missing(names: Sequence[str], macs: Sequence[Mac]) -> list[str]:
         # A name may be an alternative name of a link that is there (and ready).
         try:
             indexes = {sysfs_io.read(f"{sysfs_io.SYS_NET}/{name}/ifindex") for name in present}
-            for index, alternative in rtnl_io.read_altnames().items():
+            for index, alternative in rtnl_io.read_altnames(deadline_io.remaining(_LINKS)).items():
                 if str(index) in indexes:
                     present.update(alternative)
         except KernelError as exc:
@@ -178,14 +180,19 @@ def wait_for(names: Sequence[str], macs: Sequence[Mac], seconds: float) -> list[
         time.sleep(POLL_SECONDS)
 
 
-def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> bool:
+def sync(
+    wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS, state_dir: str | None = None
+) -> bool:
     """networkd-sync: bring every bond's drop-in in line with the hardware present. Waits at
     most `wait_seconds` for the ports' NICs; changes nothing when a configuration file cannot be
-    read. False when a line at error level was logged."""
+    read. False when a line at error level was logged. With `state_dir`, a run that found
+    nothing to change records its inputs there for the next boot's steady check (`steady_io`)."""
+    before = steady_io.inputs(tuple(dirs)) if state_dir else None
     config = load(dirs)
     for problem in config.problems:
         log.error("%s; no drop-in changed", problem)
     if config.problems:
+        _remember(state_dir, None)
         return False
     chosen = bonds(config.netdevs)
     names, macs = expected([dev.name for dev in chosen if dev.name and (dev.own or not dev.mac)], config.networks)
@@ -199,7 +206,8 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
         log.error("%s; no drop-in changed", exc)
         return False
     ok = True
-    for plan in plans(config.netdevs, config.networks, config.own, snapshot, missing):
+    found = plans(config.netdevs, config.networks, config.own, snapshot, missing)
+    for plan in found:
         if plan.action != "none" and not dry_run:
             try:
                 apply(plan, dirs[0])
@@ -210,7 +218,18 @@ def sync(wait_seconds: float, dry_run: bool = False, dirs: Sequence[str] = NETWO
                 continue
         logsetup_io.emit(plan.messages, dry_run=dry_run and plan.action != "none")
         ok = ok and all(m.level < logging.ERROR for m in plan.messages)
+    steady = not dry_run and not missing and all(p.action == "none" and not p.messages for p in found)
+    _remember(state_dir, before if steady and before == steady_io.inputs(tuple(dirs)) else None)
     return ok
+
+
+def _remember(state_dir: str | None, record: bytes | None) -> None:
+    if state_dir is None:
+        return
+    try:
+        steady_io.record(record, state_dir)
+    except OSError as exc:
+        log.debug("%s: %s; the next boot runs in full", state_dir, exc.strerror or exc)
 
 
 def release(dry_run: bool = False, dirs: Sequence[str] = NETWORK_DIRS) -> tuple[int, int]:
@@ -240,8 +259,8 @@ def read_config() -> Netdevs:
 
 
 def run_sync(dry_run: bool, wait: float = 0.0) -> bool:
-    """networkd-sync."""
-    return sync(wait, dry_run=dry_run)
+    """networkd-sync; a steady run is recorded for the boot unit's fast path."""
+    return sync(wait, dry_run=dry_run, state_dir=steady_io.STATE_DIR)
 
 
 def run_release(dry_run: bool) -> bool:

@@ -183,10 +183,10 @@ dispatch_by_hand() { # name dev profile
 }
 # A unit's ExecStart as systemd runs it (an empty environment, from /); words given after the
 # unit file go between the program and its arguments (bondhook's -v).
-run_unit_exec() { # unit-file [words...]
+run_unit_exec() { # unit-file [words added at the end...]: its ExecStart (ours: double quotes only)
 	cmd=$(sed -n 's/^ExecStart=//p' "$1")
 	shift
-	(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin ${cmd%% *} "$@" ${cmd#* })
+	(cd / && eval "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $cmd \"\$@\"")
 }
 # How many lines bondhook has logged to syslog so far about BOND.
 syslog_lines() { grep -c "bondhook: $1" "$OUT/syslog.log"; }
