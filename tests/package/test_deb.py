@@ -68,6 +68,7 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/usr/lib/python3/dist-packages/bondhook/ifupdown/__main__.py",  # the ifupdown hook runs it
         "/usr/lib/python3/dist-packages/bondhook/nm/dispatcher_io.py",  # the pre-up script imports it
         "/usr/lib/python3/dist-packages/bondhook/networkd/files_io.py",
+        "/usr/lib/python3/dist-packages/bondhook/networkd/__main__.py",  # the boot unit runs it
         "/usr/lib/python3/dist-packages/bondhook/managers.py",
         "/usr/lib/systemd/system/bondhook-networkd.service",
     }
@@ -90,6 +91,9 @@ def test_every_hook_lands_where_the_docs_say(deb):
     postinst = deb.control.get_content("postinst").decode()
     assert "deb-systemd-helper enable 'bondhook-networkd.service'" in postinst
     assert "deb-systemd-invoke start" not in postinst
+    # Purge takes the boot unit's record (its StateDirectory) with the package.
+    postrm = deb.control.get_content("postrm").decode()
+    assert "rm -rf /var/lib/bondhook" in postrm
 
 
 # Pedantic and experimental tags trixie's lintian gives, each looked at and kept, with why.
