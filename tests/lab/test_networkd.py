@@ -10,7 +10,7 @@ from pathlib import Path
 import pyroute2
 import pytest
 
-from .vm import boot_each
+from .vm import boot_each, built
 
 pytestmark = pytest.mark.lab
 
@@ -45,6 +45,7 @@ def clones(lab_out, release):
                 **{f"NIC_{letter}": mac for letter, mac in zip("ABCDE", nics, strict=True)},
                 "CLONE_MACHINE_ID": MACHINE_ID,
                 "LAB_ROLE": ROLES[name],
+                "LAB_DEB": built("bondhook_*_all.deb", "make deb"),
                 **PYROUTE2[name],
             },
         )
@@ -167,11 +168,15 @@ def test_a_steady_boot_changes_nothing_and_says_nothing(clones):
     print({name: run["steady.ms"] for name, run in clones.items()})
 
 
-def test_a_bad_network_file_is_one_line_and_changes_nothing(clones):
+def test_a_file_first_on_a_key_bondhook_cannot_evaluate_is_one_line_and_changes_nothing(clones):
     run = clones["clone2"]
-    assert run["bad.rc"] == "1" and run["bad.lines"] == "1", run.log("bad.txt")
-    assert "40-bad.network: line 3 is not KEY=VALUE" in run.log("bad.txt")
-    assert run["bad.unchanged"] == "yes"
+    # One line per bond whose ports the file could take (bond0 and bond1 here, netplan's bond2).
+    assert run["unsure.rc"] == "1" and run["unsure.lines"] == "3", run.log("unsure.txt")
+    text = run.log("unsure.txt")
+    for bond in ("bond0", "bond1", "bond2"):
+        assert f"{bond}: /etc/systemd/network/05-virtio.network may take" in text, text
+    assert "matches on Driver=" in text
+    assert run["unsure.unchanged"] == "yes"
 
 
 def test_a_missing_nic_delays_the_unit_by_its_bound_only(clones):
@@ -233,3 +238,27 @@ def test_a_bridge_over_the_bond_collides_until_status_fix_gives_it_the_bonds_mac
         assert run["bridge_fixed.br0"] == run["bridge_fixed.bond0"] == derived(nics[0])
         fixed = {row["bond"]: row for row in json.loads(run.log("status-bridge-fixed.json"))}
         assert [upper["traceable"] for upper in fixed["bond0"]["uppers"]] == [True]
+
+
+def _shown(text: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in text.split())
+
+
+def test_a_systemd_boot_gives_the_bonds_their_derived_macs_and_a_first_boots_netplan_bond_too(clones):
+    """systemd as PID 1 (of a PID namespace), the .deb installed with dpkg and its unit enabled by
+    its postinst, networkd started by systemd; bond2's netplan YAML rendered only by a unit ordered
+    before network-pre.target, six seconds into the boot (as cloud-init-local on a first boot)."""
+    run, nics = clones["clone1"], CLONES["clone1"]
+    why = run.log("boot-unit.txt") + run.log("boot-systemd.txt")[-3000:]
+    assert run["boot.dpkg"] == "0", run.log("boot-dpkg.txt")
+    assert run["boot.wants"] == "/usr/lib/systemd/system/bondhook-networkd.service"
+    assert (run["boot.bond0"], run["boot.bond1"]) == (derived(nics[0]), "02:aa:bb:cc:dd:01"), why
+    assert run["boot.bond2"] == run["boot.dropin.bond2"] == derived(nics[3]), why
+    cloud, unit, networkd = (
+        _shown(run[f"boot.{name}"]) for name in ("lab-cloud-init-local", "bondhook-networkd", "systemd-networkd")
+    )
+    assert (unit["Result"], unit["ExecMainStatus"]) == ("success", "0"), why
+    assert int(cloud["InactiveEnterTimestampMonotonic"]) <= int(unit["InactiveExitTimestampMonotonic"])
+    assert int(unit["InactiveEnterTimestampMonotonic"]) <= int(networkd["InactiveExitTimestampMonotonic"])
+    print(f"\nsystemd boot: dpkg -i {run['boot.dpkg_s']} s, systemd-analyze security {run['boot.security']}")
+    assert float(run["boot.security"]) <= 1.5

@@ -1,10 +1,8 @@
 """The built .deb, installed with apt in a lab guest, working through its installed hooks, then purged."""
 
-import glob
-
 import pytest
 
-from .vm import REPO, boot
+from .vm import REPO, boot, built
 
 pytestmark = pytest.mark.lab
 
@@ -16,13 +14,6 @@ PREVIOUS_VERSION = next(
     for line in (REPO / "tests" / "lab" / "previous-revision").read_text().splitlines()
     if line[:1] != "#"
 )
-
-
-def built(pattern: str, how: str) -> str:
-    found = sorted(glob.glob(str(REPO / "dist" / pattern)))
-    if not found:
-        pytest.fail(f"no dist/{pattern}: `{how}` (make test builds it first)")
-    return found[-1]
 
 
 @pytest.fixture(scope="module")

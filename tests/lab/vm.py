@@ -101,6 +101,14 @@ def cannot_run(message: str) -> NoReturn:
     pytest.skip(message)
 
 
+def built(pattern: str, how: str) -> str:
+    """A package `make deb` or `make deb-previous` built into dist/, for a guest to install."""
+    found = sorted(glob.glob(str(REPO / "dist" / pattern)))
+    if not found:
+        pytest.fail(f"no dist/{pattern}: `{how}` (make test builds it first)")
+    return found[-1]
+
+
 def require_lab(release: Release = BOOKWORM) -> None:
     """A lab test needs its release's guest; see cannot_run."""
     reason = unavailable_reason(release)
