@@ -10,7 +10,6 @@ import pytest
 from bondhook.networkd import files_io, steady_io
 from bondhook.networkd.config import (
     DROPIN_NAME,
-    NETWORK_DIRS,
     SECTION,
     Text,
     bonds,
@@ -479,7 +478,3 @@ def test_a_steady_run_is_recorded_and_any_change_undoes_the_record(dirs, world, 
     assert not steady_io.unchanged(state, tuple(dirs))
     assert files_io.sync(0, dry_run=True, dirs=dirs, state_dir=state)  # a dry run records nothing
     assert not os.path.exists(f"{state}/{steady_io.STATE}")
-
-
-def test_the_steady_check_reads_the_directories_networkd_reads():
-    assert steady_io.NETWORK_DIRS == NETWORK_DIRS

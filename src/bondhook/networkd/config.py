@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bondhook.networkd.dirs import NETWORK_DIRS
 from bondhook.networkd.match import EVALUATED, Match, literal_names, read_match, test
 from bondhook.networkd.unitfile import Entry, SyntaxProblem, last, parse
 from bondhook.rules.mac import Mac, parse_optional
@@ -28,16 +29,6 @@ from bondhook.rules.options import (
 from bondhook.rules.plan import Facts, Hold, Link, Message, Request
 from bondhook.rules.text import shown
 
-# networkd's search path, highest priority first (systemd.network(5)); a file name found in an
-# earlier directory hides the same name in later ones. /lib is listed for releases whose systemd
-# still reads it; where it is a link to /usr/lib the I/O edge reads it once.
-NETWORK_DIRS = (
-    "/etc/systemd/network",
-    "/run/systemd/network",
-    "/usr/local/lib/systemd/network",
-    "/usr/lib/systemd/network",
-    "/lib/systemd/network",
-)
 # Where bondhook writes: /etc, which outranks the others, so that its drop-in applies to a
 # .netdev wherever it lives (netplan's are in /run).
 DROPIN_DIR = NETWORK_DIRS[0]

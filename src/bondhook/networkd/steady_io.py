@@ -13,16 +13,8 @@ import os
 from bondhook import __version__
 from bondhook.kernel import rtnl_io, sysfs_io
 from bondhook.kernel.sysfs_io import KernelError
+from bondhook.networkd.dirs import NETWORK_DIRS
 
-# config.NETWORK_DIRS (not imported: its dataclasses cost more than this whole check); a test
-# holds the two equal.
-NETWORK_DIRS = (
-    "/etc/systemd/network",
-    "/run/systemd/network",
-    "/usr/local/lib/systemd/network",
-    "/usr/lib/systemd/network",
-    "/lib/systemd/network",
-)
 STATE_DIR = "/var/lib/bondhook"
 STATE = "networkd-steady"
 UDEV_DATA = "/run/udev/data"
