@@ -169,6 +169,15 @@ def test_a_file_first_in_order_on_a_key_bondhook_cannot_evaluate_leaves_the_drop
     assert (plan.action, plan.messages) == ("none", (line,))
 
 
+def test_an_unevaluated_key_first_says_nothing_for_a_bond_whose_mac_a_person_set(dirs):
+    etc, _, _ = dirs
+    write(f"{etc}/25-bond0.netdev", BOND0 + "MACAddress=02:aa:bb:cc:dd:01\n")
+    write(f"{etc}/05-virtio.network", "[Match]\nDriver=virtio_net\n")
+    write(f"{etc}/30-ports.network", port("enp0s1*"))
+    plan = decide(dirs)
+    assert (plan.action, plan.messages) == ("none", ())
+
+
 def test_a_file_on_an_unevaluated_key_that_puts_the_link_in_the_same_bond_changes_nothing(dirs):
     etc, _, _ = dirs
     write(f"{etc}/30-path.network", "[Match]\nPath=pci-0000:00:0a.0\n[Network]\nBond=bond0\n")
