@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from bondhook.kernel.rtnl import IFLA_ALT_IFNAME, IFLA_PROP_LIST, NLMSG_DONE, RTM_NEWLINK, altnames
+from bondhook.kernel.rtnl import IFLA_ALT_IFNAME, IFLA_PERM_ADDRESS, IFLA_PROP_LIST, NLMSG_DONE, RTM_NEWLINK, links
 from bondhook.networkd.config import Text, decision, network
 from bondhook.networkd.match import hw_addr, read_match, words
 from bondhook.networkd.unitfile import parse
@@ -97,10 +97,11 @@ def _attr(kind: int, payload: bytes) -> bytes:
     return struct.pack("=HH", length, kind) + payload + bytes(-length % 4)
 
 
-def test_alternative_names_from_an_rtnetlink_dump():
+def test_alternative_names_and_permanent_address_from_an_rtnetlink_dump():
     prop = _attr(IFLA_PROP_LIST | 0x8000, _attr(IFLA_ALT_IFNAME, b"eno1\0") + _attr(IFLA_ALT_IFNAME, b"enx52\0"))
-    body = struct.pack("=BxHiII", 0, 1, 7, 0, 0) + _attr(3, b"enp1s0\0") + prop
+    perm = _attr(IFLA_PERM_ADDRESS, bytes.fromhex("525400c87609"))
+    body = struct.pack("=BxHiII", 0, 1, 7, 0, 0) + _attr(3, b"enp1s0\0") + prop + perm
     msg = struct.pack("=IHHII", 16 + len(body), RTM_NEWLINK, 2, 9, 0) + body
     done = struct.pack("=IHHII", 20, NLMSG_DONE, 2, 9, 0) + bytes(4)
-    assert altnames(msg + done, 9) == ({7: ("eno1", "enx52")}, True)
-    assert altnames(msg, 8) == ({}, False)
+    assert links(msg + done, 9) == ({7: (("eno1", "enx52"), bytes.fromhex("525400c87609"))}, True)
+    assert links(msg, 8) == ({}, False)

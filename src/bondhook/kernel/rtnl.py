@@ -1,6 +1,7 @@
-"""rtnetlink messages for the one question sysfs cannot answer: a link's alternative names
-(`ip link property add ... altname`, udev's AlternativeNamesPolicy=), which networkd's Name=
-matches too. Pure: the request's bytes out, the dump's bytes in."""
+"""rtnetlink messages for what sysfs cannot answer: a link's alternative names (`ip link property
+add ... altname`, udev's AlternativeNamesPolicy=), which networkd's Name= matches too, and its
+permanent address (the steady check reads it here rather than load the ioctl machinery). Pure:
+the request's bytes out, the dump's bytes in."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ NLMSG_DONE = 3
 NLM_F_REQUEST = 0x1
 NLM_F_DUMP = 0x300
 IFLA_IFNAME = 3
+IFLA_PERM_ADDRESS = 54
 IFLA_EXT_MASK = 29
 IFLA_PROP_LIST = 52
 IFLA_ALT_IFNAME = 53
@@ -50,10 +52,10 @@ def _name(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
-def altnames(chunk: bytes, seq: int) -> tuple[dict[int, tuple[str, ...]], bool]:
-    """One read's worth of the dump: link index -> its alternative names, and whether the dump
-    is done. DumpError for a kernel error or malformed bytes."""
-    found: dict[int, tuple[str, ...]] = {}
+def links(chunk: bytes, seq: int) -> tuple[dict[int, tuple[tuple[str, ...], bytes | None]], bool]:
+    """One read's worth of the dump: link index -> (its alternative names, its permanent address
+    or None), and whether the dump is done. DumpError for a kernel error or malformed bytes."""
+    found: dict[int, tuple[tuple[str, ...], bytes | None]] = {}
     offset = 0
     while offset + _HEADER.size <= len(chunk):
         length, kind, _flags, msg_seq, _pid = _HEADER.unpack_from(chunk, offset)
@@ -71,12 +73,14 @@ def altnames(chunk: bytes, seq: int) -> tuple[dict[int, tuple[str, ...]], bool]:
         if kind != RTM_NEWLINK or len(body) < _IFINFO.size:
             continue
         index = _IFINFO.unpack_from(body)[2]
+        attrs = _attrs(body[_IFINFO.size :])
         names = tuple(
             _name(value)
-            for attr, nested in _attrs(body[_IFINFO.size :])
+            for attr, nested in attrs
             if attr == IFLA_PROP_LIST
             for sub, value in _attrs(nested)
             if sub == IFLA_ALT_IFNAME
         )
-        found[index] = names
+        perm = next((value for attr, value in attrs if attr == IFLA_PERM_ADDRESS), None)
+        found[index] = (names, perm)
     return found, False

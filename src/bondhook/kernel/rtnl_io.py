@@ -1,32 +1,37 @@
-"""The rtnetlink edge for alternative names: one RTM_GETLINK dump on a raw socket (no library to
+"""The rtnetlink edge for alternative names and permanent addresses: one RTM_GETLINK dump on a raw socket (no library to
 import on the boot path; `_socket`, as `sysfs_io`, for the same reason), every read bounded."""
 
 from __future__ import annotations
 
 import _socket
 
-from bondhook.kernel.rtnl import DumpError, altnames, dump_request
-from bondhook.kernel.sysfs_io import KernelError
+from bondhook.kernel.errors import KernelError
+from bondhook.kernel.rtnl import DumpError, dump_request, links
 
 NETLINK_ROUTE = 0
 _READ = 1 << 16
 
 
-def read_altnames(timeout: float) -> dict[int, tuple[str, ...]]:
-    """Link index -> alternative names, for every link; KernelError when the kernel does not say
-    (within `timeout` seconds per read)."""
+def read_links(timeout: float) -> dict[int, tuple[tuple[str, ...], bytes | None]]:
+    """Link index -> (alternative names, permanent address or None), for every link; KernelError
+    when the kernel does not say (within `timeout` seconds per read)."""
     seq = 1
     sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW, NETLINK_ROUTE)
     try:
         sock.settimeout(timeout)
         sock.sendall(dump_request(seq))
-        found: dict[int, tuple[str, ...]] = {}
+        found: dict[int, tuple[tuple[str, ...], bytes | None]] = {}
         done = False
         while not done:
-            part, done = altnames(sock.recv(_READ), seq)
+            part, done = links(sock.recv(_READ), seq)
             found.update(part)
         return found
     except (OSError, DumpError) as exc:
-        raise KernelError(f"reading alternative names failed: {exc}") from exc
+        raise KernelError(f"reading the kernel's links failed: {exc}") from exc
     finally:
         sock.close()
+
+
+def read_altnames(timeout: float) -> dict[int, tuple[str, ...]]:
+    """Link index -> alternative names, for every link."""
+    return {index: names for index, (names, _perm) in read_links(timeout).items()}

@@ -22,7 +22,7 @@ import fcntl
 import os
 import struct
 
-from bondhook.errors import OutsideError
+from bondhook.kernel.errors import KernelError
 from bondhook.rules.text import decode
 
 TYPE_CHECKING = False  # typing's own flag would import typing: 3 ms more per activation
@@ -39,15 +39,6 @@ ARPHRD_ETHER = 1
 IFREQ_SIZE = 40
 _PERM_BUFFER = 32  # MAX_ADDR_LEN
 _ZERO = "00:00:00:00:00:00"
-
-
-class KernelError(OutsideError):
-    """A tool or library the kernel edge needs is missing, or the kernel refused a change or did
-    not keep it; str() is the reason and the fix."""
-
-    def __init__(self, text: str, code: int | None = None) -> None:
-        super().__init__(text)
-        self.code = code
 
 
 def read(path: str) -> str | None:

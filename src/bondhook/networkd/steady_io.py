@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 
 from bondhook import __version__
-from bondhook.kernel import rtnl_io, sysfs_io
-from bondhook.kernel.sysfs_io import KernelError
+from bondhook.kernel import rtnl_io
+from bondhook.kernel.errors import KernelError
 from bondhook.networkd.dirs import NETWORK_DIRS
 
 STATE_DIR = "/var/lib/bondhook"
 STATE = "networkd-steady"
 UDEV_DATA = "/run/udev/data"
+SYS_NET = "/sys/class/net"
 _LIMIT = 1 << 20
 _TIMEOUT = 2.0
 
@@ -51,17 +52,18 @@ def _tree(path: str, depth: int = 0) -> list[bytes]:
 
 
 def _links() -> list[bytes]:
-    """Each link as sysfs, ethtool and udev's database show it, and every alternative name."""
+    """Each link as sysfs and udev's database show it, with its alternative names and permanent
+    address from one rtnetlink dump."""
     found = []
-    for name in sorted(os.listdir(sysfs_io.SYS_NET)):
-        base = f"{sysfs_io.SYS_NET}/{name}"
-        index = sysfs_io.read(f"{base}/ifindex") or ""
+    for name in sorted(os.listdir(SYS_NET)):
+        base = f"{SYS_NET}/{name}"
+        index = _file(f"{base}/ifindex").strip().decode(errors="replace")
         master = os.path.realpath(f"{base}/master") if os.path.islink(f"{base}/master") else ""
         found += [name.encode("utf-8", "surrogateescape"), index.encode(), _file(f"{base}/address")]
-        found += [_file(f"{base}/uevent"), master.encode(), sysfs_io.perm_raw(name) or b"<none>"]
+        found += [_file(f"{base}/uevent"), master.encode()]
         found.append(b"udev" if os.path.exists(f"{UDEV_DATA}/n{index}") else b"-")
-    for index, names in sorted(rtnl_io.read_altnames(_TIMEOUT).items()):
-        found.append(f"{index}:{' '.join(names)}".encode("utf-8", "surrogateescape"))
+    for index, (names, perm) in sorted(rtnl_io.read_links(_TIMEOUT).items()):
+        found.append(f"{index}:{' '.join(names)}".encode("utf-8", "surrogateescape") + b"=" + (perm or b"-"))
     return found
 
 
