@@ -94,7 +94,8 @@ def hw_addr(text: str) -> bytes | None:
     or `xxxx.xxxx.xxxx` (two bytes per field), 1 to 32 bytes; an IPv4 or IPv6 address (tunnels'
     hardware addresses) also parses, and matches no Ethernet link. None where systemd refuses it."""
     found = _hw_fields(text)
-    return found if found is not None or not _is_ip(text) else text.encode()
+    # A valid entry that no 6-byte address can equal (the marker alone is longer).
+    return found if found is not None or not _is_ip(text) else b"inet-address:" + text.encode()
 
 
 def _is_ip(text: str) -> bool:
@@ -113,7 +114,7 @@ def _is_ip(text: str) -> bool:
 def _hw_fields(text: str) -> bytes | None:
     rest = text.lstrip(_HEX)
     sep = rest[:1]
-    size = 2 if sep == "." else 1 if sep in (":", "-") and sep else 0
+    size = 2 if sep == "." else 1 if sep in (":", "-") else 0
     if not size:
         return None
     out = bytearray()
