@@ -10,6 +10,7 @@ from bondhook.errors import OutsideError
 from bondhook.networkd.config import DROPIN_DIR, DROPIN_NAME, ConfigProblem, Own, Text, own_marker, read_entries
 from bondhook.networkd.dropin import DropinPlan
 from bondhook.rules.text import CONFIG_LIMIT, config_text
+from bondhook.runtime import atomic_io
 
 
 class WriteError(OutsideError):
@@ -36,15 +37,10 @@ def own_dropins(directory: str) -> Iterable[Own]:
             yield own
 
 
-def _open_dir(path: str) -> int:
-    """A directory bondhook writes in, opened without following a symbolic link (ELOOP)."""
-    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-
-
 def _read_own(path: str) -> Text | None:
     """The file at bondhook's path, reached through no symbolic link; None when there is none."""
     try:
-        directory = _open_dir(os.path.dirname(path))
+        directory = atomic_io.open_dir(os.path.dirname(path))
     except OSError:
         return None
     try:
@@ -58,25 +54,6 @@ def _read_own(path: str) -> Text | None:
     return Text(path, text) if text is not None else None
 
 
-def _write(directory: int, content: str) -> None:
-    """Atomically: a temporary file of a unique name, fsynced, renamed over the drop-in, and the
-    directory fsynced, so that a power cut leaves the old file or the new one, never a part."""
-    temporary = f".{DROPIN_NAME}.{os.getpid()}.{os.urandom(6).hex()}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    handle = os.open(temporary, flags, 0o644, dir_fd=directory)
-    try:
-        with open(handle, "wb") as stream:
-            stream.write(content.encode("utf-8"))
-            stream.flush()
-            os.fchmod(stream.fileno(), 0o644)
-            os.fsync(stream.fileno())
-        os.replace(temporary, DROPIN_NAME, src_dir_fd=directory, dst_dir_fd=directory)
-    except BaseException:
-        os.unlink(temporary, dir_fd=directory)
-        raise
-    os.fsync(directory)
-
-
 def apply(plan: DropinPlan, dropin_dir: str = DROPIN_DIR) -> None:
     """Write or remove one drop-in through no symbolic link, then read the result back;
     WriteError when it is not what was meant."""
@@ -86,13 +63,13 @@ def apply(plan: DropinPlan, dropin_dir: str = DROPIN_DIR) -> None:
     try:
         if plan.action == "write" and not os.path.lexists(path):
             os.mkdir(path, 0o755)
-        directory = _open_dir(path)
+        directory = atomic_io.open_dir(path)
     except OSError as exc:
         raise WriteError(f"{path}: {exc.strerror or exc} (a symbolic link is refused)") from exc
     try:
         if plan.action == "write":
             assert plan.content is not None
-            _write(directory, plan.content)
+            atomic_io.replace(directory, DROPIN_NAME, plan.content.encode("utf-8"))
         elif plan.action == "remove":
             os.unlink(DROPIN_NAME, dir_fd=directory)
             os.fsync(directory)

@@ -14,6 +14,7 @@ from bondhook import __version__
 from bondhook.kernel import rtnl_io
 from bondhook.kernel.errors import KernelError
 from bondhook.networkd.dirs import NETWORK_DIRS
+from bondhook.runtime import atomic_io
 
 STATE_DIR = "/var/lib/bondhook"
 STATE = "networkd-steady"
@@ -88,22 +89,11 @@ def record(record: bytes | None, state_dir: str = STATE_DIR) -> None:
     OSError when it cannot: the next boot then runs in full, nothing worse."""
     if not os.path.lexists(state_dir):
         os.mkdir(state_dir, 0o755)
-    directory = os.open(state_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    directory = atomic_io.open_dir(state_dir)
     try:
-        if record is None:
-            if os.path.lexists(os.path.join(state_dir, STATE)):
-                os.unlink(STATE, dir_fd=directory)
-            return
-        temporary = f".{STATE}.{os.getpid()}.{os.urandom(6).hex()}"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        handle = os.open(temporary, flags, 0o644, dir_fd=directory)
-        try:
-            with open(handle, "wb") as stream:
-                stream.write(record)
-                os.fsync(stream.fileno())
-            os.replace(temporary, STATE, src_dir_fd=directory, dst_dir_fd=directory)
-        except OSError:
-            os.unlink(temporary, dir_fd=directory)
-            raise
+        if record is not None:
+            atomic_io.replace(directory, STATE, record)
+        elif os.path.lexists(os.path.join(state_dir, STATE)):
+            os.unlink(STATE, dir_fd=directory)
     finally:
         os.close(directory)
