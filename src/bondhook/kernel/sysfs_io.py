@@ -79,12 +79,15 @@ def perm_raw(name: str) -> bytes | None:
     return bytes(request[8 : 8 + min(size, _PERM_BUFFER)])
 
 
+def _perm_text(raw: bytes | None) -> str | None:
+    text = _text(raw) if raw is not None else None
+    return None if text == _ZERO else text
+
+
 def perm_address(name: str) -> str | None:
     """The address the driver read from the hardware, as sysfs would write it; None for a link
     that has none (virtual links report all-zero) or is gone."""
-    raw = perm_raw(name)
-    text = _text(raw) if raw is not None else None
-    return None if text == _ZERO else text
+    return _perm_text(perm_raw(name))
 
 
 def address(name: str) -> str | None:
@@ -170,7 +173,8 @@ def read_facts() -> Facts:
     indexes = {name: index for name, index, _ in raw}
     links = []
     for name, index, master in raw:
-        perm = perm_address(name)
+        raw_perm = perm_raw(name)
+        perm = _perm_text(raw_perm)
         if perm is None and master is not None:
             perm = _bond_records(master).get(name)
         assign = read(f"{SYS_NET}/{name}/addr_assign_type")
@@ -184,6 +188,7 @@ def read_facts() -> Facts:
                 master=indexes.get(master) if master else None,
                 addr_assign_type=int(assign) if assign and assign.isdigit() else None,
                 uppers=_uppers(name),
+                perm_raw=raw_perm,
             )
         )
     return Facts(tuple(links))

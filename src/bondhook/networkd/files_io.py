@@ -137,18 +137,13 @@ def _ready(name: str) -> bool:
 
 
 def facts() -> Facts:
-    """The fact snapshot with what networkd matches on besides: each link's alternative names
-    (Name= matches them too) and its permanent address as ethtool reports it (all-zero on a
-    virtual link, which PermanentMACAddress=00:00:00:00:00:00 matches); KernelError when the
-    kernel does not list the names."""
+    """The fact snapshot with each link's alternative names, which networkd's Name= matches too
+    (the snapshot already holds the permanent address as ethtool gave it, all-zero on a virtual
+    link, which PermanentMACAddress=00:00:00:00:00:00 matches); KernelError when the kernel does
+    not list the names."""
     snapshot = sysfs_io.read_facts()
     alternative = rtnl_io.read_altnames(deadline_io.remaining(_LINKS))
-    return Facts(
-        tuple(
-            replace(link, altnames=alternative.get(link.index, ()), perm_raw=sysfs_io.perm_raw(link.name))
-            for link in snapshot.links
-        )
-    )
+    return Facts(tuple(replace(link, altnames=alternative.get(link.index, ())) for link in snapshot.links))
 
 
 def _missing(names: Sequence[str], macs: Sequence[Mac]) -> list[str]:

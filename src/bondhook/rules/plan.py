@@ -28,8 +28,8 @@ class Link:
     addr_assign_type: int | None = None
     uppers: tuple[str, ...] = ()
     altnames: tuple[str, ...] = ()
-    # ETHTOOL_GPERMADDR's bytes as they are (all-zero on virtual links), where networkd's
-    # PermanentMACAddress= is to be matched as networkd matches it; None: not read.
+    # ETHTOOL_GPERMADDR's bytes as they are (all-zero on virtual links), which networkd's
+    # PermanentMACAddress= matches; None: not read, or the kernel refused.
     perm_raw: bytes | None = None
 
 
