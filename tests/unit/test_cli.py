@@ -8,11 +8,12 @@ import pytest
 
 from bondhook.cli import commands_io, show
 from bondhook.ifupdown import ifquery_io
-from bondhook.kernel import netlink_io, sysfs_io
+from bondhook.kernel import netlink_io, rtnl_io, sysfs_io
 from bondhook.networkd import config, files_io
 from bondhook.networkd.manager import NETWORKD, Netdevs
 from bondhook.nm import dbus_io
 from bondhook.nm.profile import profile_from_settings
+from bondhook.rules import stack
 from bondhook.rules.mac import Mac
 from bondhook.rules.plan import BondStatus, Link
 from bondhook.runtime import deadline_io
@@ -248,6 +249,8 @@ def stacked(monkeypatch):
     monkeypatch.setattr(sysfs_io, "if_inet6", lambda: "fe80000000000000383e1cfffe5f0042 00000006 40 20 c8 vmbr0\n")
     monkeypatch.setattr(ifquery_io, "known_ifaces", lambda: {"bond0", "vmbr0"})
     monkeypatch.setattr(ifquery_io, "stanza_request", lambda name, facts: None)
+    monkeypatch.setattr(sysfs_io, "vlan_config", lambda: "")
+    monkeypatch.setattr(rtnl_io, "read_ipv4", lambda timeout: {12: (bytes((192, 0, 2, 7)),)})
     monkeypatch.setattr(dbus_io, "profiles", lambda: [])
     monkeypatch.setattr(files_io, "load", lambda: files_io.Config((), (), (), ()))
 
@@ -284,11 +287,13 @@ def test_check_watches_the_bond_and_what_is_stacked_on_it(stacked, monkeypatch, 
 
     def check(targets, seconds, probe):
         calls.append((targets, seconds, probe))
-        return [fake_watch(name, macs, twins, looped=1) for name, macs in targets]
+        return [fake_watch(target.bond, target.watched, twins, looped=1) for target in targets]
 
     monkeypatch.setattr(socket_io, "check", check)
     assert commands_io.main(["check", "--listen", "3"]) == rc
-    assert calls == [([("bond0", frozenset({DERIVED, HASHED_BRIDGE}))], 3.0, True)]
+    # the bond's MAC and the bridge's, and the bridge's IPv4 address for the ARP probe
+    carriers = (stack.Carrier(DERIVED), stack.Carrier(HASHED_BRIDGE, (), (bytes((192, 0, 2, 7)),)))
+    assert calls == [([socket_io.Target("bond0", frozenset({DERIVED, HASHED_BRIDGE}), carriers)], 3.0, True)]
     out = capsys.readouterr().out.splitlines()
     if twins:
         assert out[0] == (
@@ -337,6 +342,57 @@ def test_check_that_cannot_run_is_one_line_and_exit_2(stacked, monkeypatch, caps
 def test_check_a_twin_outweighs_a_bond_it_could_not_check(stacked, monkeypatch, capsys):
     monkeypatch.setattr(socket_io, "check", lambda targets, seconds, probe: [fake_watch("bond0", frozenset(), 1)])
     assert commands_io.main(["check", "bond0", "nosuch0"]) == 1
+
+
+def test_check_with_two_bonds_one_failing_keeps_the_others_answer(stacked, monkeypatch, capsys):
+    """Issue 20, item 4: a bond whose link goes down mid-check costs only its own answer; a twin
+    anywhere makes the exit 1, else a bond left unchecked makes it 2."""
+
+    def check(targets, seconds, probe):
+        good, gone = fake_watch("bond0", frozenset({DERIVED})), fake_watch("bond1", frozenset({A}))
+        gone.error = "bond1: Network is down while listening (the link went down or away)"
+        return [good, gone]
+
+    monkeypatch.setattr(socket_io, "check", check)
+    monkeypatch.setattr(sysfs_io, "read_facts", lambda: facts(bond(address=DERIVED), bond("bond1", 5, address=A)))
+    assert commands_io.main(["check", "--json"]) == 2
+    captured = capsys.readouterr()
+    first, second = json.loads(captured.out)
+    assert (first["bond"], first["verdict"], second["verdict"]) == ("bond0", "none", "unchecked")
+    assert captured.err.splitlines() == [
+        "bondhook: check: bond1: Network is down while listening (the link went down or away); could not check it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "line"),
+    [
+        (
+            "kernel_drops",
+            "bond0: the kernel dropped 3 of 9 frames from its MACs before bondhook could read them "
+            "(the host was too busy); could not check, run it again",
+        ),
+        ("undecided", "bond0: 3 frame(s) from its MACs came in too late to be told apart from this host's own; "
+         "could not check, run it again"),
+    ],
+)  # fmt: skip
+def test_check_never_says_no_twin_when_frames_from_its_macs_went_unjudged(stacked, monkeypatch, capsys, field, line):
+    """Issue 20, item 1: frames the kernel dropped after the filter passed them, or that the time
+    left undecided, might have been a twin's: exit 2 with the count, never 0; a twin seen still wins."""
+
+    def check(targets, seconds, probe, twins=0):
+        watch = fake_watch("bond0", frozenset({DERIVED}), twins)
+        watch.passed = 9
+        setattr(watch, field, 3)
+        return [watch]
+
+    monkeypatch.setattr(socket_io, "check", check)
+    assert commands_io.main(["check", "--json", "bond0"]) == 2
+    [result] = json.loads(capsys.readouterr().out)
+    assert (result["verdict"], result["reason"]) == ("unchecked", line)
+    assert result["kernel_passed"] == 9 and result["kernel_drops"] == (3 if field == "kernel_drops" else 0)
+    monkeypatch.setattr(socket_io, "check", lambda *a: check(*a, twins=1))
+    assert commands_io.main(["check", "--json", "bond0"]) == 1
 
 
 def test_check_without_root_is_one_line(stacked, monkeypatch, capsys):

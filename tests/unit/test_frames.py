@@ -130,3 +130,37 @@ def test_two_probes_differ_so_a_twins_probe_is_never_taken_for_our_own():
 
 def test_link_local_is_eui64():
     assert frames.link_local(OURS).hex() == "fe80000000000000005400fffec87609"
+
+
+def test_a_frame_sent_tagged_matches_its_copy_the_kernel_untagged():
+    """A probe goes out with its 802.1Q tag in the bytes; the copy that comes back has it in PACKET_AUXDATA."""
+    sent = SentFrames()
+    sent.add(frames.tagged(DAD_NS, (100,)))
+    assert classify(DAD_NS, MULTICAST, WATCHED, sent, vlan=100).kind == LOOPED
+    assert classify(DAD_NS, MULTICAST, WATCHED, sent).kind == TWIN
+
+
+def test_a_frame_of_stacked_tags_is_read_no_further_than_two():
+    frame = DAD_NS[:12] + struct.pack("!HH", 0x8100, 7) * 300 + DAD_NS[12:]
+    seen = classify(frame, MULTICAST, WATCHED, SentFrames())
+    assert (seen.kind, seen.vlan, seen.ethertype) == (TWIN, 7, 0x8100)
+
+
+def test_the_arp_probe_asks_for_our_address_from_nowhere_and_asks_the_answer_to_everyone():
+    probe = frames.arp_probe(OURS, bytes((192, 0, 2, 1)), (100,))
+    assert probe[:6] == b"\xff" * 6 and probe[6:12] == bytes(OURS.octets)
+    assert probe[12:18] == bytes.fromhex("8100" "0064" "0806")  # fmt: skip
+    op, sha, spa, tpa = struct.unpack("!6xH6s4s6x4s", probe[18:])
+    assert (op, sha, spa, tpa) == (1, b"\xff" * 6, bytes(4), bytes((192, 0, 2, 1)))
+
+
+def test_a_round_of_probes_is_one_icmpv6_probe_per_mac_and_one_arp_probe_per_address():
+    carriers = (
+        frames.Carrier(OURS, (), (bytes((192, 0, 2, 1)), bytes((192, 0, 2, 1)))),
+        frames.Carrier(OURS, (100,), (bytes((198, 51, 100, 1)),)),
+        frames.Carrier(BRIDGE),
+    )
+    round_ = frames.probes(carriers, b"n" * 8)
+    assert [frame[12:14] for frame in round_] == [b"\x86\xdd", b"\x86\xdd", b"\x08\x06", b"\x81\x00"]
+    many = (frames.Carrier(OURS, (), tuple(bytes((10, 0, n // 256, n % 256)) for n in range(500))),)
+    assert len(frames.probes(many, b"n" * 8)) == frames.PROBES_MAX

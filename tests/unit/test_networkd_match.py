@@ -105,3 +105,16 @@ def test_alternative_names_and_permanent_address_from_an_rtnetlink_dump():
     done = struct.pack("=IHHII", 20, NLMSG_DONE, 2, 9, 0) + bytes(4)
     assert links(msg + done, 9) == ({7: (("eno1", "enx52"), bytes.fromhex("525400c87609"))}, True)
     assert links(msg, 8) == ({}, False)
+
+
+def test_ipv4_addresses_from_an_rtnetlink_dump_take_the_local_address():
+    from bondhook.kernel.rtnl import IFA_ADDRESS, IFA_LOCAL, RTM_NEWADDR, ipv4
+
+    def message(index: int, family: int, attrs: bytes) -> bytes:
+        body = struct.pack("=BBBBI", family, 24, 0, 0, index) + attrs
+        return struct.pack("=IHHII", 16 + len(body), RTM_NEWADDR, 2, 4, 0) + body
+
+    ptp = _attr(IFA_ADDRESS, bytes((10, 0, 0, 2))) + _attr(IFA_LOCAL, bytes((10, 0, 0, 1)))
+    done = struct.pack("=IHHII", 20, NLMSG_DONE, 2, 4, 0) + bytes(4)
+    chunk = message(3, 2, _attr(IFA_ADDRESS, bytes((192, 0, 2, 1)))) + message(5, 2, ptp) + message(6, 10, b"")
+    assert ipv4(chunk + done, 4) == ([(3, bytes((192, 0, 2, 1))), (5, bytes((10, 0, 0, 1)))], True)

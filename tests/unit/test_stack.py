@@ -117,3 +117,20 @@ def test_dad_failures_are_shown_on_the_upper_they_belong_to():
 def test_no_address_is_untraceable():
     bond, f = world(replace(Link("vmbr0", 12, "bridge"), address=None))
     assert stack.uppers(bond, f, True, A)[0].origin == "no address"
+
+
+def test_carriers_follow_vlans_from_the_bond_and_stop_at_an_unknown_one():
+    vlans = stack.vlan_ids(
+        "VLAN Dev name  | VLAN ID\nName-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\nbond0.100      | 100  | bond0\n"
+    )
+    assert vlans == {"bond0.100": 100}
+    bond0 = Link("bond0", 10, "bond", DERIVED, uppers=("bond0.100", "bond0.7"))
+    vlan = Link("bond0.100", 11, "vlan", DERIVED, uppers=("vmbr100",))
+    bridge = Link("vmbr100", 12, "bridge", RANDOM)
+    unknown = Link("bond0.7", 13, "vlan", DERIVED)
+    ipv4 = {"vmbr100": (bytes((192, 0, 2, 1)),), "bond0.7": (bytes((192, 0, 2, 7)),)}
+    assert stack.carriers(bond0, facts(bond0, vlan, bridge, unknown), vlans, ipv4) == (
+        stack.Carrier(DERIVED),
+        stack.Carrier(DERIVED, (100,)),
+        stack.Carrier(RANDOM, (100,), (bytes((192, 0, 2, 1)),)),
+    )

@@ -15,10 +15,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
+from bondhook.cli.check_io import cmd_check
 from bondhook.cli.parser import build_parser
-from bondhook.cli.show import Row, format_check, status_dict, status_lines
+from bondhook.cli.show import Row, status_dict, status_lines
 from bondhook.errors import OutsideError
 from bondhook.kernel import sysfs_io
 from bondhook.kernel.apply_io import apply_request
@@ -31,7 +31,6 @@ from bondhook.rules.options import AUTO, Choice
 from bondhook.rules.plan import Facts, Request, describe
 from bondhook.rules.text import shown
 from bondhook.runtime import deadline_io, logsetup_io
-from bondhook.wire import frames, socket_io
 
 log = logging.getLogger("bondhook")
 
@@ -84,77 +83,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print("\n".join(status_lines(rows)))
     return EXIT_OK
-
-
-def _check_target(name: str, facts: Facts) -> tuple[frozenset[Mac], str | None]:
-    """The MACs to watch on one bond, or why it cannot be checked (and what to do)."""
-    if not is_ifname(name):
-        return frozenset(), f"{shown(name)}: not an interface name; give a bond as 'ip link' shows it"
-    link = facts.get(name)
-    if link is None or link.kind != "bond":
-        what = "no such device" if link is None else f"a {link.kind or 'plain'} device, not a bond"
-        return frozenset(), f"{name}: {what}; give a bond ('bondhook status' lists them)"
-    state = sysfs_io.operstate(name)
-    if state not in ("up", "unknown"):
-        return frozenset(), f"{name}: its link is {state or 'gone'}, so nothing reaches it; bring it up first"
-    watched = stack.addresses(link, facts)
-    if not watched:
-        return frozenset(), f"{name}: has no MAC to watch"
-    return watched, None
-
-
-def _check_dict(watch: socket_io.Watch, seconds: float) -> dict[str, Any]:
-    samples = [
-        {"at": round(at, 3), "source": str(seen.source), "ethertype": seen.ethertype, "vlan": seen.vlan}
-        for at, seen in watch.samples
-    ]
-    twins = watch.counts.get(frames.TWIN, 0)
-    return {
-        "bond": watch.bond,
-        "verdict": "twin" if twins else "none",
-        "watched": sorted(str(mac) for mac in watch.watched),
-        "seconds": seconds,
-        "received": watch.received,
-        "twin_frames": twins,
-        "looped_frames": watch.counts.get(frames.LOOPED, 0),
-        "odd_frames": watch.counts.get(frames.ODD, 0),
-        "probes": watch.probes,
-        "samples": samples,
-    }
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    facts = sysfs_io.read_facts()
-    names = args.bonds or [bond.name for bond in facts.bonds()]
-    if not names:
-        log.error("check: no bonds on this host; nothing to check")
-        return EXIT_USAGE
-    names = list(dict.fromkeys(names))
-    results: dict[str, dict[str, Any]] = {}
-    targets = []
-    for name in names:
-        watched, reason = _check_target(name, facts)
-        if reason:
-            log.error("check: %s", reason)
-            results[name] = {"bond": name, "verdict": "unchecked", "reason": reason}
-        else:
-            targets.append((name, watched))
-    if targets:
-        try:
-            watches = socket_io.check(targets, args.listen, probe=not args.passive)
-        except socket_io.WireError as exc:
-            log.error("check: %s; nothing checked", exc)
-            return EXIT_USAGE
-        results.update({watch.bond: _check_dict(watch, args.listen) for watch in watches})
-    ordered = [results[name] for name in names]
-    checked = [result for result in ordered if result["verdict"] != "unchecked"]
-    if args.json:
-        print(json.dumps(ordered, indent=2))
-    elif checked:
-        print("\n".join(line for result in checked for line in format_check(result)))
-    if any(result["verdict"] == "twin" for result in checked):
-        return EXIT_FAILED
-    return EXIT_OK if len(checked) == len(ordered) else EXIT_USAGE
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

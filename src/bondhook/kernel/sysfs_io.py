@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 SYS_NET = "/sys/class/net"
 PROC_BONDING = "/proc/net/bonding"
 PROC_IF_INET6 = "/proc/net/if_inet6"
+PROC_VLAN = "/proc/net/vlan/config"
 SIOCETHTOOL = 0x8946
 SIOCSIFHWADDR = 0x8924
 ETHTOOL_GPERMADDR = 0x20
@@ -153,6 +154,11 @@ def operstate(name: str) -> str | None:
 def if_inet6() -> str:
     """The kernel's IPv6 addresses with their flags (what netlink reports), or '' without IPv6."""
     return read(PROC_IF_INET6) or ""
+
+
+def vlan_config() -> str:
+    """The 8021q module's table of VLAN devices and their ids, or '' without it (no VLANs)."""
+    return read(PROC_VLAN) or ""
 
 
 def read_facts() -> Facts:

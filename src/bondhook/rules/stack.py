@@ -137,3 +137,44 @@ def addresses(bond: Link, facts: Facts) -> frozenset[Mac]:
     """The bond's MAC and every MAC stacked on it: what a twin of this host could be using."""
     links = (bond, *(link for link, _, _ in _stacked(bond, facts)))
     return frozenset(link.address for link in links if link.address is not None and not link.address.is_zero)
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A device on a bond's stack that carries a MAC `check` watches: the MAC, the VLAN ids
+    between the bond and the device (outermost first), and the IPv4 addresses it holds, which
+    `check`'s ARP probes ask for."""
+
+    mac: Mac
+    vlans: tuple[int, ...] = ()
+    ipv4: tuple[bytes, ...] = ()
+
+
+def vlan_ids(config: str) -> dict[str, int]:
+    """VLAN device -> its VLAN id, from /proc/net/vlan/config ("bond0.100 | 100 | bond0")."""
+    found = {}
+    for line in config.splitlines():
+        fields = [field.strip() for field in line.split("|")]
+        if len(fields) == 3 and fields[1].isdigit():
+            found[fields[0]] = int(fields[1])
+    return found
+
+
+def carriers(
+    bond: Link, facts: Facts, vlans: Mapping[str, int], ipv4: Mapping[str, tuple[bytes, ...]]
+) -> tuple[Carrier, ...]:
+    """The bond and each device stacked on it that has a MAC, with the VLANs a frame crosses from
+    the bond to it. A VLAN whose id is not known ends the path: nothing above it is probed."""
+    paths: dict[str, tuple[int, ...] | None] = {bond.name: ()}
+    links = [bond]
+    for link, lower, _ in _stacked(bond, facts):
+        path = paths.get(lower.name)
+        if path is not None and link.kind == "vlan":
+            path = (*path, vlans[link.name]) if link.name in vlans else None
+        paths[link.name] = path
+        links.append(link)
+    return tuple(
+        Carrier(link.address, path, ipv4.get(link.name, ()))
+        for link in links
+        if (path := paths[link.name]) is not None and link.address is not None and not link.address.is_zero
+    )

@@ -1,41 +1,70 @@
-"""The wire edge of `bondhook check`: one packet socket per bond, a bounded listen, one probe.
+"""The wire edge of `bondhook check`: one packet socket per bond, a bounded listen, two rounds of probes.
 
-The socket is bound to the bond (ETH_P_ALL, so frames this host sends show as PACKET_OUTGOING)
-and never asks for promiscuous mode: it sees what the bond receives anyway. PACKET_AUXDATA gives
-the VLAN id the kernel took out of a tagged frame. Sockets are closed on every path, and the
-whole check ends when its one deadline does, however many bonds it watches.
+Each socket carries a filter (`bpf`) that passes only frames whose source is one of its bond's
+watched MACs, attached before the socket is bound, so a flood of other frames never reaches
+Python; whatever the kernel still had to drop for want of room is read from PACKET_STATISTICS
+and makes that bond's answer "could not check", never "no twin". The socket is bound to the bond
+(ETH_P_ALL, so frames this host sends show as PACKET_OUTGOING) and never asks for promiscuous
+mode. PACKET_AUXDATA gives the VLAN id the kernel took out of a tagged frame.
+
+One record of sent frames serves every socket: a frame this host sent out of one bond that a
+switch floods back onto another is recognised. A received frame from a watched MAC that is not in
+the record is held until every socket has been read empty after it (its sent copy, if any, was
+queued first), then counted as a twin's. Every loop ends at the one deadline; each wake-up reads
+at most READ_CAP frames per socket. A socket that fails (its link went down, its device went away)
+ends its own bond's check; the others go on.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import select
 import socket
 import struct
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bondhook.errors import OutsideError
 from bondhook.rules.mac import Mac
-from bondhook.wire import frames
+from bondhook.rules.stack import Carrier
+from bondhook.wire import bpf, frames
 
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263
 PACKET_AUXDATA = 8
+PACKET_STATISTICS = 6
+SO_ATTACH_FILTER = 26
+SO_RCVBUFFORCE = 33
 TP_STATUS_VLAN_VALID = 0x10
 _AUXDATA = struct.Struct("IIIHHHH")
+_STATS = struct.Struct("II")  # struct tpacket_stats: frames that passed the filter (drops included), drops
 SNAPLEN = 2048
+RCVBUF = 4 << 20
+READ_CAP = 256
+FINAL_ROUNDS = 3
 SAMPLES = 5
+ANSWER_TIME = 1.0  # the last round of probes goes out this long before the end, for the answers
 
 
 class WireError(OutsideError):
-    """A bond could not be watched; str() says why and what to do."""
+    """No bond can be watched (no packet socket at all); str() says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One bond to check: the MACs to watch and the devices whose addresses the probes ask for."""
+
+    bond: str
+    watched: frozenset[Mac]
+    carriers: tuple[Carrier, ...] = ()
 
 
 @dataclass
 class Watch:
-    """What one bond's check saw: counts by kind, the first twin frames, and whether it probed."""
+    """What one bond's check saw: counts by kind, the first twin frames, the probes it sent, what
+    the kernel dropped, frames left undecided, and why it failed if it did."""
 
     bond: str
     watched: frozenset[Mac]
@@ -43,6 +72,10 @@ class Watch:
     counts: dict[str, int] = field(default_factory=dict)
     samples: list[tuple[float, frames.Seen]] = field(default_factory=list)
     probes: int = 0
+    passed: int = 0
+    kernel_drops: int = 0
+    undecided: int = 0
+    error: str | None = None
 
     def note(self, seen: frames.Seen, at: float) -> None:
         self.received += 1
@@ -51,17 +84,34 @@ class Watch:
             self.samples.append((at, seen))
 
 
-def _open(bond: str) -> socket.socket:
+class _Unwatchable(OSError):
+    """One bond cannot be watched: its own answer, the others go on."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _open(bond: str, watched: frozenset[Mac]) -> socket.socket:
+    """A non-blocking packet socket on `bond` that sees only frames from `watched` MACs: protocol 0
+    receives nothing until bound, so no frame slips in before the filter."""
     try:
-        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     except PermissionError as exc:
         raise WireError("a packet socket needs root (CAP_NET_RAW); run it as root") from exc
     try:
+        program = ctypes.create_string_buffer(bpf.source_filter(watched, SNAPLEN))
+        fprog = struct.pack("HL", bpf.length(program.raw), ctypes.addressof(program))
+        sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF)
+        except OSError:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
         sock.bind((bond, ETH_P_ALL))
     except OSError as exc:
         sock.close()
-        raise WireError(f"cannot listen on {bond}: {exc.strerror or exc}") from exc
+        raise _Unwatchable(f"{bond}: cannot listen on it: {_reason(exc)}") from exc
     sock.setblocking(False)
     return sock
 
@@ -75,46 +125,144 @@ def _vlan(ancillary: list[tuple[int, int, bytes]]) -> int | None:
     return None
 
 
-def _drain(sock: socket.socket, watch: Watch, sent: frames.SentFrames, began: float) -> None:
-    """Every frame waiting on the socket, classified; frames this host sent are remembered."""
-    while True:
+@dataclass
+class _Candidate:
+    """A received frame from a watched MAC, not (yet) known as this host's own come back."""
+
+    watch: Watch
+    seen: frames.Seen
+    key: tuple[int | None, bytes]
+    at: float
+    round: int
+
+
+class _Listen:
+    """The sockets of one check, their shared record of sent frames and the frames still undecided."""
+
+    def __init__(self, began: float) -> None:
+        self.began = began
+        self.live: dict[socket.socket, Watch] = {}
+        self.sent = frames.SentFrames()
+        self.candidates: list[_Candidate] = []
+        self.rounds = 0
+
+    def fail(self, sock: socket.socket, why: str) -> None:
+        watch = self.live.pop(sock)
+        watch.error = f"{watch.bond}: {why}"
+        self.close(sock, watch)
+
+    def close(self, sock: socket.socket, watch: Watch) -> None:
         try:
-            data, ancillary, _, address = sock.recvmsg(SNAPLEN, socket.CMSG_SPACE(_AUXDATA.size))
-        except BlockingIOError:
-            return
-        vlan = _vlan(ancillary)
-        pkttype = address[2]
-        if pkttype == frames.PACKET_OUTGOING:
-            sent.add(data, vlan)
-        watch.note(frames.classify(data, pkttype, watch.watched, sent, vlan), time.monotonic() - began)
+            packets, drops = _STATS.unpack(sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, _STATS.size))
+            watch.passed += packets
+            watch.kernel_drops += drops
+        except OSError as exc:
+            watch.error = watch.error or f"{watch.bond}: the kernel's drop counter could not be read: {_reason(exc)}"
+        sock.close()
+
+    def send(self, sock: socket.socket, probes: Sequence[bytes]) -> None:
+        watch = self.live[sock]
+        for frame in probes:
+            self.sent.add(frame)
+            try:
+                sock.send(frame)
+            except OSError as exc:
+                self.fail(sock, f"a probe could not be sent ({_reason(exc)}); the link may have gone down")
+                return
+            watch.probes += 1
+
+    def read(self) -> tuple[bool, int]:
+        """One round: at most READ_CAP frames from every socket; this host's frames recorded before
+        any received one is judged; undecided frames settled when every socket was read empty
+        after them. Whether every socket was read empty, and how many frames were read."""
+        self.rounds += 1
+        batch: list[tuple[Watch, bytes, int | None, int]] = []
+        empty = True
+        for sock, watch in list(self.live.items()):
+            for _ in range(READ_CAP):
+                try:
+                    data, ancillary, _, address = sock.recvmsg(SNAPLEN, socket.CMSG_SPACE(_AUXDATA.size))
+                except BlockingIOError:
+                    break
+                except OSError as exc:
+                    self.fail(sock, f"{_reason(exc)} while listening (the link went down or away)")
+                    break
+                batch.append((watch, data, _vlan(ancillary), address[2]))
+            else:
+                empty = False
+        for _, data, vlan, pkttype in batch:
+            if pkttype == frames.PACKET_OUTGOING:
+                self.sent.add(data, vlan)
+        at = time.monotonic() - self.began
+        for watch, data, vlan, pkttype in batch:
+            seen = frames.classify(data, pkttype, watch.watched, self.sent, vlan)
+            if seen.kind == frames.TWIN:
+                self.candidates.append(_Candidate(watch, seen, frames.normal(data, vlan), at, self.rounds))
+            else:
+                watch.note(seen, at)
+        if empty:
+            self.settle(before=self.rounds)
+        return empty, len(batch)
+
+    def settle(self, before: int) -> None:
+        """Judge the undecided frames read in rounds before `before`: still not in the record, a twin's."""
+        keep = []
+        for candidate in self.candidates:
+            if candidate.round >= before:
+                keep.append(candidate)
+                continue
+            kind = frames.LOOPED if candidate.key in self.sent else frames.TWIN
+            candidate.watch.note(replace(candidate.seen, kind=kind), candidate.at)
+        self.candidates = keep
+
+    def finish(self) -> None:
+        """The last rounds (a few, until one finds every socket empty and nothing new), then every
+        socket closed with its drop counter read. A frame still undecided is counted as such,
+        never as a twin's."""
+        for _ in range(FINAL_ROUNDS):
+            if self.read() == (True, 0):
+                self.settle(before=self.rounds + 1)
+                break
+        for candidate in self.candidates:
+            candidate.watch.undecided += 1
+        self.candidates = []
+        for sock, watch in list(self.live.items()):
+            self.live.pop(sock)
+            self.close(sock, watch)
 
 
-def check(targets: Sequence[tuple[str, frozenset[Mac]]], seconds: float, probe: bool) -> list[Watch]:
-    """Listen on every bond for `seconds`; with `probe`, send one probe per watched MAC halfway
-    through, so that two clones checking at the same moment also see each other's probe."""
-    sockets: dict[socket.socket, tuple[Watch, frames.SentFrames]] = {}
+def check(targets: Sequence[Target], seconds: float, probe: bool) -> list[Watch]:
+    """Listen on every bond for `seconds`; with `probe`, send each bond's probes when the listen
+    begins and again ANSWER_TIME before it ends, so that two clones checking at overlapping
+    moments each see the other's probe, and a twin has time to answer. A bond that cannot be
+    watched, or whose socket fails, gets its error; the others keep their results. WireError when
+    no packet socket can be had at all (not root)."""
     began = time.monotonic()
-    end, half = began + seconds, began + seconds / 2
+    end = began + seconds
+    listen = _Listen(began)
+    watches = [Watch(target.bond, target.watched) for target in targets]
+    carriers = {}
     try:
-        for bond, macs in targets:
-            sockets[_open(bond)] = (Watch(bond, macs), frames.SentFrames())
-        probed = not probe
-        while (left := end - time.monotonic()) > 0:
-            if not probed and time.monotonic() >= half:
-                for sock, (watch, sent) in sockets.items():
-                    for mac in sorted(watch.watched):
-                        frame = frames.probe(mac, os.urandom(8))
-                        sent.add(frame)
-                        sock.send(frame)
-                        watch.probes += 1
-                probed = True
-            wait = min(left, max(half - time.monotonic(), 0.0)) if not probed else left
-            ready, _, _ = select.select(list(sockets), [], [], wait)
-            for sock in ready:
-                _drain(sock, *sockets[sock], began)
-    except OSError as exc:
-        raise WireError(f"listening failed: {exc.strerror or exc}") from exc
+        for target, watch in zip(targets, watches, strict=True):
+            try:
+                sock = _open(target.bond, target.watched)
+            except _Unwatchable as exc:
+                watch.error = str(exc)
+                continue
+            listen.live[sock] = watch
+            carriers[sock] = target.carriers
+        due = [began, max(began, end - min(ANSWER_TIME, seconds / 2))] if probe else []
+        while listen.live and (now := time.monotonic()) < end:
+            if due and now >= due[0]:
+                due.pop(0)
+                nonce = os.urandom(8)
+                for sock in list(listen.live):
+                    listen.send(sock, frames.probes(carriers[sock], nonce))
+                continue
+            select.select(list(listen.live), [], [], min([end, *due[:1]]) - now)
+            listen.read()
+        listen.finish()
     finally:
-        for sock in sockets:
+        for sock in listen.live:
             sock.close()
-    return [watch for watch, _ in sockets.values()]
+    return watches
