@@ -48,6 +48,74 @@ def _link(work: Path, me: str, peer: str) -> str:
     )
 
 
+# The reaper: a process of its own that holds the read end of a pipe from the demo and learns each
+# guest's process group from it. When the pipe closes without "done" (the demo died, even by
+# SIGKILL), it kills those groups. It ignores the signals that stop the demo, so that it outlives it.
+_REAPER = """
+import os, signal, sys
+for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(signum, signal.SIG_IGN)
+groups = []
+for line in sys.stdin:
+    if line.strip() == "done":
+        sys.exit(0)
+    groups.append(int(line))
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+"""
+
+
+class Guests:
+    """Guest processes (vng, virtme-run and qemu, one process group each) that never outlive the
+    demo: stopped on the way out of the `with` (SIGTERM, then SIGKILL after `grace` seconds), and
+    by the reaper if the demo itself is killed."""
+
+    def __init__(self, grace: float = 10.0) -> None:
+        self.grace = grace
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self._reaper: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Guests:
+        self._reaper = subprocess.Popen(
+            [sys.executable, "-I", "-c", _REAPER], stdin=subprocess.PIPE, text=True, start_new_session=True
+        )
+        return self
+
+    def start(self, argv: list[str], **kwargs) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
+        self.procs.append(proc)
+        assert self._reaper is not None and self._reaper.stdin is not None
+        self._reaper.stdin.write(f"{proc.pid}\n")
+        self._reaper.stdin.flush()
+        return proc
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            _signal_group(proc, signal.SIGTERM)
+        end = time.monotonic() + self.grace
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(end - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                pass
+            _signal_group(proc, signal.SIGKILL)  # what qemu started and left behind, too
+            proc.wait()
+        if self._reaper is not None and self._reaper.stdin is not None:
+            self._reaper.stdin.write("done\n")
+            self._reaper.stdin.close()
+            self._reaper.wait(timeout=30)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 def _booted(out: Path, proc: subprocess.Popen[bytes]) -> None:
     """Wait (bounded) until the guest writing to `out` has booted, or has stopped."""
     start = time.monotonic()
@@ -55,12 +123,14 @@ def _booted(out: Path, proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.5)
 
 
-def run(work: Path, progress=print, release: Release = BOOKWORM) -> dict[str, dict[str, str]]:
+def run(work: Path, progress=print, release: Release = BOOKWORM, series: int = 0) -> dict[str, dict[str, str]]:
     """Boot both hosts of `release`, the second once the first has booted (two TCG guests booting
-    at once take about three times as long as one), wait for both, and return what each recorded."""
+    at once take about three times as long as one), wait for both, and return what each recorded.
+    With `series`, each host also runs that many checks in a row in two acts (the lab's, not the
+    demo's: they take minutes)."""
     names = list(HOSTS)
     procs: dict[str, subprocess.Popen[bytes]] = {}
-    try:
+    with Guests() as guests:
         for me in names:
             if procs:
                 _booted(work / names[0], procs[names[0]])
@@ -73,16 +143,12 @@ def run(work: Path, progress=print, release: Release = BOOKWORM) -> dict[str, di
                 "CLONE_MACHINE_ID": MACHINE_ID,
                 "DEMO_HOST": me,
                 "DEMO_PEER": peer,
+                **({"SERIES": str(series)} if series else {}),
             }
             argv = command("demo.sh", HOSTS[me], out, env, work, _link(work, me, peer), release)
-            log = (out / "vng.log").open("wb")
-            procs[me] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=out, start_new_session=True)
+            with (out / "vng.log").open("wb") as log:
+                procs[me] = guests.start(argv, stdout=log, stderr=subprocess.STDOUT, cwd=out)
         _follow(work, procs, progress)
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
     return {me: results(work / me) for me in names}
 
 
@@ -142,15 +208,26 @@ def table(found: dict[str, dict[str, str]]) -> list[str]:
     return lines
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    # Once: a second signal (`timeout` signals its whole process group, and make passes it on)
+    # must not break off the clean-up the first one started.
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    # Ctrl-C, a closed terminal or a kill all end in the same clean-up; a shell that started us in
-    # the background may have left SIGINT ignored, so set it explicitly.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+def stop_on_signals() -> None:
+    """Ctrl-C, a closed terminal or a kill all end in the same clean-up; a shell that started us in
+    the background may have left SIGINT ignored, so set it explicitly."""
+    for signum in STOP_SIGNALS:
         signal.signal(signum, _interrupt)
+
+
+def main() -> int:
+    stop_on_signals()
     names = {release.name: release for release in RELEASES}
     release = names.get(os.environ.get("DEMO_RELEASE", BOOKWORM.name))
     if release is None:

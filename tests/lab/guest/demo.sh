@@ -32,9 +32,9 @@ exclusive() {
 	return "$1"
 }
 # Both hosts reach a named point before either goes on (files in the shared directory).
-meet() {
+meet() { # name [half-seconds to wait, 240 by default]
 	touch "$SHARED/$DEMO_HOST.$1"
-	for _ in $(seq 240); do [ -e "$SHARED/$DEMO_PEER.$1" ] && return; nap 0.5; done
+	for _ in $(seq "${2:-240}"); do [ -e "$SHARED/$DEMO_PEER.$1" ] && return; nap 0.5; done
 	echo "peer never reached $1" >&2
 }
 # The EUI-64 link-local address the kernel gives an interface with MAC $1.
@@ -52,19 +52,34 @@ bridge_stanza() { # extra vmbr0 option line
 	bridge_fd 0
 	$1"
 }
-# Twin evidence: both hosts check at the same moment, then status. Each check sends its probe
-# halfway through its 12 s, so the two see each other's when they start within 6 s of each other
-# (status alongside check slowed one guest's start past 4 s in a run). The text view only where
-# the README quotes it.
+# Twin evidence: both hosts check at the same moment, then status, all from one Python process
+# that meets the other host's only once both have loaded bondhook (evidence.py): the two windows
+# then start within a fraction of a second, and each sends its probes when its window begins and a
+# second before it ends. The text view only where the README quotes it.
+LISTEN=4
 evidence() { # name [text]
-	meet "$1.check"
-	record "$1.check_at" "$(date +%s.%N)"
-	bondhook check --json --listen 12 >"$OUT/$1.check.json" 2>"$OUT/$1.check.err"
-	record "$1.check_rc" "$?"
-	record "$1.status_at" "$(date +%s.%N)"
-	exclusive bondhook status --json >"$OUT/$1.status.json" 2>"$OUT/$1.status.err"
-	record "$1.status_rc" "$?"
-	[ -z "${2:-}" ] || exclusive bondhook status >"$OUT/$1.status.txt" 2>>"$OUT/$1.status.err"
+	compiled_src
+	PYTHONPATH=$SRC /usr/bin/python3 "$(dirname "$0")/evidence.py" "$OUT" "$1" "$SHARED" "$DEMO_HOST" "$DEMO_PEER" \
+		"$LISTEN" ${2:+text} >"$OUT/$1.evidence" 2>>"$OUT/$1.check.err"
+	while IFS== read -r key value; do record "$1.$key" "$value"; done <"$OUT/$1.evidence"
+}
+# $SERIES checks in a row from each host in turn while the other stays quiet (it runs no bondhook
+# and sends nothing of its own), both holding the image's static IPv4 address, as clones do: with
+# one MAC on both, every check must find the twin, whichever host lost duplicate address detection;
+# with derived MACs, none may. One Python process per series (see check_series.py).
+series() { # act
+	ip addr add 192.0.2.1/24 dev bond0
+	for turn in host1 host2; do
+		meet "$1.series.$turn"
+		if [ "$DEMO_HOST" = "$turn" ]; then
+			compiled_src
+			PYTHONPATH=$SRC /usr/bin/python3 "$(dirname "$0")/check_series.py" "$SERIES" \
+				>"$OUT/$1.series.json" 2>"$OUT/$1.series.err"
+			record "$1.series_rc" "$?"
+		fi
+		meet "$1.series.$turn.done" 900
+	done
+	ip addr del 192.0.2.1/24 dev bond0
 }
 act() { # name [device that carries the host's address]: bring it up, exchange MACs, ping the peer, check
 	name=$1
@@ -91,6 +106,7 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	record "$name.ping" "$(grep -o '[0-9]* received' "$OUT/$name.ping" | head -1 || true)"
 	record "$name.dmesg_dup" "$(dmesg | grep -c 'duplicate address')"
 	[ -n "${QUIET:-}" ] || evidence "$name" "${TEXT:-}"
+	[ -z "${SERIES:-}" ] || [ -z "${IN_SERIES:-}" ] || series "$name"
 	record "$name.seconds" "$(( $(date +%s) - began ))"
 	meet "$name.done"
 	if [ -n "${KEEP:-}" ]; then # the next act builds on this bond: take down only what sits on it
@@ -118,7 +134,7 @@ stanza ""
 modprobe bonding
 ip link add bond0 type bond
 wait_udev_mac persistent bond0
-act persistent
+IN_SERIES=1 act persistent
 
 # Act 1b: Debian's ifenslave .link (MACAddressPolicy=none): the bond takes its first port's MAC.
 rm -f /etc/systemd/network/98-net-bonding.link
@@ -128,7 +144,7 @@ QUIET=1 act stolen
 # Act 2: bondhook installed, bond-derive-mac yes; a VLAN on the bond.
 install_bondhook
 stanza "bond-derive-mac yes"
-VLAN=1 KEEP=1 act bondhook
+IN_SERIES=1 VLAN=1 KEEP=1 act bondhook
 
 # Act 3: vmbr0 over the same bond. Without bridge_hw udev hashes the machine-id into the bridge's
 # MAC too; with `bridge_hw bond0` bridge-utils gives the bridge the bond's derived MAC.
