@@ -48,6 +48,22 @@ def host_networkd_steady_cost() -> list[str]:
     ]
 
 
+def host_check_flood_cost() -> list[str]:
+    """`check`'s CPU time over a 5 s listen, quiet and under a flood of others' frames, natively in a
+    network namespace of its own (bench/check_flood.py)."""
+    found = json.loads(
+        subprocess.run(
+            ["unshare", "--net", sys.executable, str(REPO / "bench" / "check_flood.py")],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    )  # fmt: skip
+    quiet, flood = found["quiet"] * 1000, found["flood"] * 1000
+    return [
+        f"| check --listen 5, CPU under a flood of {found['rate']:,.0f} frames/s (host, native) | {flood:.0f} "
+        f"| quiet link {quiet:.0f} | {flood / quiet:.2f}x | <= 1.2x |"
+    ]
+
+
 def ratio(a: str, b: str) -> str:
     return f"{int(a) / int(b):.2f}x" if a.isdigit() and b.isdigit() and int(b) else "?"
 
@@ -128,7 +144,7 @@ def main() -> int:
         env = {"BENCH_RUNS": os.environ.get("BENCH_RUNS", "3")}
         run = boot(str(REPO / "bench" / "guest.sh"), macs, out, env, timeout=3 * 3600)
     guest = table(run.results) if run.results.get("done") == "1" else [f"guest failed: see {out}/guest.log"]
-    guest[2:2] = host_hook_cost() + host_networkd_steady_cost()
+    guest[2:2] = host_hook_cost() + host_networkd_steady_cost() + host_check_flood_cost()
     print("bench: fleet uniqueness on this host ...", file=sys.stderr)
     fleet_lines = subprocess.run(
         [sys.executable, "-m", "bench.fleet"],
