@@ -9,8 +9,8 @@ mode. PACKET_AUXDATA gives the VLAN id the kernel took out of a tagged frame.
 
 One record of sent frames serves every socket: a frame this host sent out of one bond that a
 switch floods back onto another is recognised. A received frame from a watched MAC that is not in
-the record is held until every socket has been read empty after it (its sent copy, if any, was
-queued first), then counted as a twin's. Every loop ends at the one deadline; each wake-up reads
+the record is held until every socket has been read past the moment it arrived (its sent copy,
+if any, was queued first), then counted as a twin's. Every loop ends at the one deadline; each wake-up reads
 at most READ_CAP frames per socket. A socket that fails (its link went down, its device went away)
 ends its own bond's check; the others go on.
 """
@@ -44,6 +44,10 @@ SNAPLEN = 2048
 RCVBUF = 4 << 20
 READ_CAP = 256
 FINAL_ROUNDS = 3
+PENDING_MAX = 65536
+SO_TIMESTAMPNS = SCM_TIMESTAMPNS = 35
+_TIMESPEC = struct.Struct("qq")
+_ANCILLARY = socket.CMSG_SPACE(_AUXDATA.size) + socket.CMSG_SPACE(_TIMESPEC.size)
 SAMPLES = 5
 ANSWER_TIME = 1.0  # the last round of probes goes out this long before the end, for the answers
 
@@ -108,6 +112,7 @@ def _open(bond: str, watched: frozenset[Mac]) -> socket.socket:
         except OSError:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.bind((bond, ETH_P_ALL))
     except OSError as exc:
         sock.close()
@@ -125,6 +130,15 @@ def _vlan(ancillary: list[tuple[int, int, bytes]]) -> int | None:
     return None
 
 
+def _stamp(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """The kernel's receive time of a frame (SO_TIMESTAMPNS, wall clock), if it gave one."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+            return seconds + nanoseconds / 1e9
+    return None
+
+
 @dataclass
 class _Candidate:
     """A received frame from a watched MAC, not (yet) known as this host's own come back."""
@@ -133,18 +147,23 @@ class _Candidate:
     seen: frames.Seen
     key: tuple[int | None, bytes]
     at: float
-    round: int
+    stamp: float
 
 
 class _Listen:
-    """The sockets of one check, their shared record of sent frames and the frames still undecided."""
+    """The sockets of one check, their shared record of sent frames and the frames still undecided.
+
+    A candidate (a received frame from a watched MAC not in the record) is judged once every socket
+    has been read past the moment it arrived: its sent copy, if it is one of ours come back, left
+    before it arrived and was queued on its socket first. A socket's mark is that moment: the
+    kernel's time of the last frame read from it, or the time just before a read found it empty."""
 
     def __init__(self, began: float) -> None:
         self.began = began
         self.live: dict[socket.socket, Watch] = {}
+        self.marks: dict[socket.socket, float] = {}
         self.sent = frames.SentFrames()
         self.candidates: list[_Candidate] = []
-        self.rounds = 0
 
     def fail(self, sock: socket.socket, why: str) -> None:
         watch = self.live.pop(sock)
@@ -152,6 +171,7 @@ class _Listen:
         self.close(sock, watch)
 
     def close(self, sock: socket.socket, watch: Watch) -> None:
+        self.marks.pop(sock, None)
         try:
             packets, drops = _STATS.unpack(sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, _STATS.size))
             watch.passed += packets
@@ -171,57 +191,59 @@ class _Listen:
                 return
             watch.probes += 1
 
-    def read(self) -> tuple[bool, int]:
-        """One round: at most READ_CAP frames from every socket; this host's frames recorded before
-        any received one is judged; undecided frames settled when every socket was read empty
-        after them. Whether every socket was read empty, and how many frames were read."""
-        self.rounds += 1
-        batch: list[tuple[Watch, bytes, int | None, int]] = []
-        empty = True
+    def read(self) -> int:
+        """One round: at most READ_CAP frames from every socket, this host's frames recorded before
+        any received one is judged, then the candidates every socket has been read past judged.
+        How many frames were read."""
+        batch: list[tuple[Watch, bytes, int | None, int, float]] = []
         for sock, watch in list(self.live.items()):
             for _ in range(READ_CAP):
+                before = time.time()
                 try:
-                    data, ancillary, _, address = sock.recvmsg(SNAPLEN, socket.CMSG_SPACE(_AUXDATA.size))
+                    data, ancillary, _, address = sock.recvmsg(SNAPLEN, _ANCILLARY)
                 except BlockingIOError:
+                    self.marks[sock] = before
                     break
                 except OSError as exc:
                     self.fail(sock, f"{_reason(exc)} while listening (the link went down or away)")
                     break
-                batch.append((watch, data, _vlan(ancillary), address[2]))
-            else:
-                empty = False
-        for _, data, vlan, pkttype in batch:
+                stamp = _stamp(ancillary)
+                # a frame without the kernel's time counts as arrived when it was read: later than it did
+                self.marks[sock] = max(self.marks.get(sock, 0.0), stamp or 0.0)
+                batch.append((watch, data, _vlan(ancillary), address[2], stamp or before))
+        for _, data, vlan, pkttype, _ in batch:
             if pkttype == frames.PACKET_OUTGOING:
                 self.sent.add(data, vlan)
         at = time.monotonic() - self.began
-        for watch, data, vlan, pkttype in batch:
+        for watch, data, vlan, pkttype, stamp in batch:
             seen = frames.classify(data, pkttype, watch.watched, self.sent, vlan)
             if seen.kind == frames.TWIN:
-                self.candidates.append(_Candidate(watch, seen, frames.normal(data, vlan), at, self.rounds))
+                self.candidates.append(_Candidate(watch, seen, frames.normal(data, vlan), at, stamp))
             else:
                 watch.note(seen, at)
-        if empty:
-            self.settle(before=self.rounds)
-        return empty, len(batch)
+        self.settle()
+        return len(batch)
 
-    def settle(self, before: int) -> None:
-        """Judge the undecided frames read in rounds before `before`: still not in the record, a twin's."""
+    def settle(self) -> None:
+        """Judge the candidates every socket has been read past: still not in the record, a twin's.
+        Beyond PENDING_MAX (a host that cannot keep up), the oldest are counted as undecided."""
+        mark = min(self.marks.get(sock, 0.0) for sock in self.live) if self.live else float("inf")
         keep = []
         for candidate in self.candidates:
-            if candidate.round >= before:
+            if candidate.stamp >= mark:
                 keep.append(candidate)
                 continue
             kind = frames.LOOPED if candidate.key in self.sent else frames.TWIN
             candidate.watch.note(replace(candidate.seen, kind=kind), candidate.at)
-        self.candidates = keep
+        for candidate in keep[:-PENDING_MAX]:
+            candidate.watch.undecided += 1
+        self.candidates = keep[-PENDING_MAX:]
 
     def finish(self) -> None:
-        """The last rounds (a few, until one finds every socket empty and nothing new), then every
-        socket closed with its drop counter read. A frame still undecided is counted as such,
-        never as a twin's."""
+        """The last rounds (a few, until one reads nothing), then every socket closed with its drop
+        counter read. A frame still undecided is counted as such, never as a twin's."""
         for _ in range(FINAL_ROUNDS):
-            if self.read() == (True, 0):
-                self.settle(before=self.rounds + 1)
+            if self.read() == 0:
                 break
         for candidate in self.candidates:
             candidate.watch.undecided += 1
