@@ -10,7 +10,6 @@ record nics "$A,$B"
 echo "$CLONE_MACHINE_ID" >/etc/machine-id
 restart_udevd
 record booted 1
-exclusive compiled_src # before the first check, which must start on both hosts together
 
 # Python under TCG runs about 3.5 times slower while both guests compute than with one alone, so
 # what needs no simultaneity (ifup with its hook, status, compiling bondhook) takes turns: a file
@@ -60,6 +59,7 @@ bridge_stanza() { # extra vmbr0 option line
 # the README quotes it.
 LISTEN=4
 evidence_start() { # name [text]
+	exclusive compiled_src
 	rm -f "$OUT/$1.go"
 	PYTHONPATH=$SRC /usr/bin/python3 "$(dirname "$0")/evidence.py" "$OUT" "$1" "$SHARED" "$DEMO_HOST" "$DEMO_PEER" \
 		"$LISTEN" ${2:+text} >"$OUT/$1.evidence" 2>>"$OUT/$1.check.err" &
