@@ -92,6 +92,7 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	name=$1
 	dev=${2:-bond0}
 	began=$(date +%s)
+	step "act $name: starts"
 	[ -n "${QUIET:-}" ] || evidence_start "$name" "${TEXT:-}"
 	exclusive ifup bond0 >"$OUT/$name.ifup" 2>&1
 	[ "$dev" = bond0 ] || exclusive ifup "$dev" >>"$OUT/$name.ifup" 2>&1
@@ -104,7 +105,9 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	record "$name.dev_mac" "$(mac_of "$dev")"
 	[ -z "${VLAN:-}" ] || vlan_on_bond "$name"
 	mac_of "$dev" >"$SHARED/$DEMO_HOST.$name.mac"
+	step "act $name: up"
 	meet "$name.up"
+	step "act $name: both up"
 	sleep 3 # IPv6 duplicate address detection
 	peer=$(cat "$SHARED/$DEMO_PEER.$name.mac")
 	record "$name.peer_mac" "$peer"
@@ -113,7 +116,9 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	record "$name.ping_rc" "$?"
 	record "$name.ping" "$(grep -o '[0-9]* received' "$OUT/$name.ping" | head -1 || true)"
 	record "$name.dmesg_dup" "$(dmesg | grep -c 'duplicate address')"
+	step "act $name: pinged"
 	[ -n "${QUIET:-}" ] || evidence_go "$name"
+	step "act $name: evidence"
 	[ -z "${SERIES:-}" ] || [ -z "${IN_SERIES:-}" ] || series "$name"
 	record "$name.seconds" "$(( $(date +%s) - began ))"
 	meet "$name.done"
@@ -126,6 +131,7 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 		reset_net "$A" "$B"
 	fi
 	dmesg -C
+	step "act $name: taken down"
 }
 # A VLAN on the bond: it carries the bond's MAC.
 vlan_on_bond() {

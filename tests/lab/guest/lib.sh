@@ -28,7 +28,9 @@ assign_of() { cat "/sys/class/net/$1/addr_assign_type" 2>/dev/null || echo absen
 # in boots that run it from the work tree (the package boot runs the installed one). A guest of its
 # own root sees the repository read-only, where Python would compile every module again at every
 # start: seconds each time under emulation.
-SRC=/run/bondhook-src
+# A guest of the host's own root (bookworm) can be given a copy the host compiled with the same
+# /usr/bin/python3 (LAB_SRC, in a read-write share): nothing to copy or compile in the guest.
+SRC=${LAB_SRC:-/run/bondhook-src}
 compiled_src() {
 	[ -d $SRC ] && return
 	cp -a "$BONDHOOK_ROOT/src" $SRC
