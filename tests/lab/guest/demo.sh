@@ -108,7 +108,8 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	step "act $name: up"
 	meet "$name.up"
 	step "act $name: both up"
-	sleep 3 # IPv6 duplicate address detection
+	wait_dad "$dev"
+	meet "$name.dad"
 	peer=$(cat "$SHARED/$DEMO_PEER.$name.mac")
 	record "$name.peer_mac" "$peer"
 	record "$name.ll_state" "$(ip -6 -o addr show dev "$dev" scope link | grep -o 'dadfailed' | head -1)"
@@ -122,16 +123,28 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	[ -z "${SERIES:-}" ] || [ -z "${IN_SERIES:-}" ] || series "$name"
 	record "$name.seconds" "$(( $(date +%s) - began ))"
 	meet "$name.done"
-	if [ -n "${KEEP:-}" ]; then # the next act builds on this bond: take down only what sits on it
+	if [ -n "${LAST:-}" ]; then # the guest powers off next
+		return
+	elif [ -n "${KEEP:-}" ]; then # the next act builds on this bond: take down only what sits on it
 		ip link del bond0.100 2>/dev/null
 		[ "$dev" = bond0 ] || { ifdown "$dev" >/dev/null 2>&1; ip link del "$dev" 2>/dev/null; }
-	else
-		ifdown "$dev" bond0 >/dev/null 2>&1
-		ip link del vmbr0 2>/dev/null
-		reset_net "$A" "$B"
+	else # without ifdown's hooks (seconds each under TCG): what they would undo, undone directly
+		ip link del bond0
+		rm -f /run/network/ifstate*
+		modprobe -r bonding
+		ip link set "$A" down
+		ip link set "$B" down
+		udevadm settle
 	fi
 	dmesg -C
 	step "act $name: taken down"
+}
+# IPv6 duplicate address detection on $1 over: no address left tentative but for a failed one (at most 3 s).
+wait_dad() {
+	for _ in $(seq 30); do
+		ip -6 -o addr show dev "$1" tentative | grep -qv dadfailed || return 0
+		nap 0.1
+	done
 }
 # A VLAN on the bond: it carries the bond's MAC.
 vlan_on_bond() {
@@ -165,5 +178,5 @@ IN_SERIES=1 VLAN=1 KEEP=1 act bondhook
 bridge_stanza ""
 TEXT=1 KEEP=1 act bridge vmbr0
 bridge_stanza "bridge_hw bond0"
-act bridge_hw vmbr0
+LAST=1 act bridge_hw vmbr0
 record done 1
