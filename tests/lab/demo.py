@@ -254,7 +254,7 @@ def main() -> int:
         print("Two hosts cloned from one image (same machine-id), two NICs each, one L2 segment.")
         for act, text in ACTS:
             print(f"  act '{act}': {text}")
-        print(f"Booting both guests (Debian {release.name}'s kernel and root under qemu; about 9 min in all) ...")
+        print(f"Booting both guests (Debian {release.name}'s kernel and root under qemu; about 7 min in all) ...")
         found = run(work, release=release)
         print()
         print("\n".join(table(found)))
