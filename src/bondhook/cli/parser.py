@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="listen for a twin: another host using this host's bond MACs",
         description="Listen on each bond (all by default) for frames that carry its MAC, or a MAC stacked on it, "
-        "as source but that another host sent, and send one probe per MAC halfway through that a twin answers. "
-        "Changes nothing; no promiscuous mode. Exit 0: no twin seen, 1: twin seen, 2: could not check.",
+        "as source but that another host sent; when the listen begins and a second before it ends, send probes a "
+        "twin answers (ICMPv6 per MAC, ARP per IPv4 address). Changes nothing; no promiscuous mode. "
+        "Exit 0: no twin seen, 1: twin seen, 2: could not check.",
     )
     check.add_argument("bonds", nargs="*", metavar="BOND", help="bonds to check (default: every bond)")
     check.add_argument(

@@ -10,9 +10,9 @@ mode. PACKET_AUXDATA gives the VLAN id the kernel took out of a tagged frame.
 One record of sent frames serves every socket: a frame this host sent out of one bond that a
 switch floods back onto another is recognised. A received frame from a watched MAC that is not in
 the record is held until every socket has been read past the moment it arrived (its sent copy,
-if any, was queued first), then counted as a twin's. Every loop ends at the one deadline; each wake-up reads
-at most READ_CAP frames per socket. A socket that fails (its link went down, its device went away)
-ends its own bond's check; the others go on.
+if any, was queued first), then counted as a twin's. Every loop ends at the one deadline; each
+wake-up reads at most READ_CAP frames per socket. A socket that fails (its link went down, its
+device went away) ends its own bond's check; the others go on.
 """
 
 from __future__ import annotations
