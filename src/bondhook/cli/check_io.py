@@ -107,16 +107,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_UNCHECKED
     names = list(dict.fromkeys(names))
     results: dict[str, dict[str, Any]] = {}
-    targets = []
-    vlans = stack.vlan_ids(sysfs_io.vlan_config())
-    ipv4 = {} if args.passive else _ipv4(facts)
+    watchable = {}
     for name in names:
         watched, reason = _watched(name, facts)
         if reason:
             results[name] = {"bond": name, "verdict": "unchecked", "reason": reason}
-            continue
-        carriers = stack.carriers(facts.get(name), facts, vlans, ipv4)
-        targets.append(socket_io.Target(name, watched, carriers))
+        else:
+            watchable[name] = watched
+    # what the probes ask for, read only when a bond is to be watched and probes are to be sent
+    vlans = stack.vlan_ids(sysfs_io.vlan_config()) if watchable and not args.passive else {}
+    ipv4 = _ipv4(facts) if watchable and not args.passive else {}
+    targets = [
+        socket_io.Target(name, watched, stack.carriers(facts.get(name), facts, vlans, ipv4))
+        for name, watched in watchable.items()
+    ]
     try:
         watches = socket_io.check(targets, args.listen, probe=not args.passive) if targets else []
     except socket_io.WireError as exc:
