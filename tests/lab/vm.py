@@ -159,9 +159,11 @@ def command(
     share: Path | None = None,
     extra_qemu: str = "",
     release: Release = BOOKWORM,
+    cpus: int | None = None,
 ) -> list[str]:
     """The vng command line for one guest of `release`: NICs with the given permanent MACs on the
-    guest's own qemu hub (plus `extra_qemu`), `share` (default `out`) mounted read-write."""
+    guest's own qemu hub (plus `extra_qemu`), `share` (default `out`) mounted read-write, with
+    `cpus` virtual CPUs (vng's default: one per host CPU)."""
     nics = " ".join(
         f"-netdev hubport,id=p{i},hubid=0 -device virtio-net-pci,netdev=p{i},mac={mac}" for i, mac in enumerate(macs)
     )
@@ -169,7 +171,8 @@ def command(
     exports = " ".join(f"{key}={value}" for key, value in settings.items())
     return [
         "vng", "--run", str(release.kernel()), "--disable-kvm", "--force-9p", "--disable-microvm", "--memory", "1G",
-        *_mounts(release, share or out, settings), f"--qemu-opts={nics} {extra_qemu}".strip(),
+        *(["--cpus", str(cpus)] if cpus else []), *_mounts(release, share or out, settings),
+        f"--qemu-opts={nics} {extra_qemu}".strip(),
         "--exec", f"env {exports} bash {GUEST_DIR / script}",
     ]  # fmt: skip
 

@@ -11,25 +11,10 @@ echo "$CLONE_MACHINE_ID" >/etc/machine-id
 restart_udevd
 record booted 1
 
-# Python under TCG runs about 3.5 times slower while both guests compute than with one alone, so
-# what needs no simultaneity (ifup with its hook, status, compiling bondhook) takes turns: a file
-# in the shared directory, created exclusively (noclobber opens with O_EXCL), waited for at most
-# 5 min (then the step runs regardless). A waiting guest must leave the CPU to the other: under
-# TCG every fork costs, so it naps with a builtin read on a pipe of its own, not sleep(1).
+# Waiting costs: under TCG every fork takes a while, so a waiting guest naps with a builtin read
+# on a pipe of its own, not sleep(1).
 exec 9<> <(:)
 nap() { read -rt "$1" -u 9 || :; }
-exclusive() {
-	for _ in $(seq 600); do
-		{ set -C; : >"$SHARED/turn"; } 2>/dev/null && break
-		set +C
-		nap 0.5
-	done
-	set +C
-	"$@"
-	set -- $?
-	rm -f "$SHARED/turn"
-	return "$1"
-}
 # Both hosts reach a named point before either goes on (files in the shared directory).
 meet() { # name [half-seconds to wait, 240 by default]
 	touch "$SHARED/$DEMO_HOST.$1"
@@ -59,7 +44,7 @@ bridge_stanza() { # extra vmbr0 option line
 # the README quotes it.
 LISTEN=4
 evidence_start() { # name [text]
-	exclusive compiled_src
+	compiled_src
 	rm -f "$OUT/$1.go"
 	PYTHONPATH=$SRC /usr/bin/python3 "$(dirname "$0")/evidence.py" "$OUT" "$1" "$SHARED" "$DEMO_HOST" "$DEMO_PEER" \
 		"$LISTEN" ${2:+text} >"$OUT/$1.evidence" 2>>"$OUT/$1.check.err" &
@@ -94,8 +79,8 @@ act() { # name [device that carries the host's address]: bring it up, exchange M
 	began=$(date +%s)
 	step "act $name: starts"
 	[ -n "${QUIET:-}" ] || evidence_start "$name" "${TEXT:-}"
-	exclusive ifup bond0 >"$OUT/$name.ifup" 2>&1
-	[ "$dev" = bond0 ] || exclusive ifup "$dev" >>"$OUT/$name.ifup" 2>&1
+	ifup bond0 >"$OUT/$name.ifup" 2>&1
+	[ "$dev" = bond0 ] || ifup "$dev" >>"$OUT/$name.ifup" 2>&1
 	udevadm settle
 	[ "$dev" = bond0 ] || wait_udev_mac "$name.dev" "$dev"
 	record "$name.up_seconds" "$(( $(date +%s) - began ))"
