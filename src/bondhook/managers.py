@@ -1,5 +1,5 @@
 """Every network manager bondhook serves, in the order their configuration counts for a bond that
-several configure: ifupdown's stanza, then NetworkManager's profile, then networkd's .netdev. A new
+several configure: ifupdown's (or ifupdown2's) stanza, then NetworkManager's profile, then networkd's .netdev. A new
 manager is a package of its own and one entry here."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ import importlib
 from types import ModuleType
 
 from bondhook.ifupdown.manager import IFUPDOWN
+from bondhook.ifupdown2.manager import IFUPDOWN2
 from bondhook.networkd.manager import NETWORKD
 from bondhook.nm.manager import NETWORKMANAGER
 from bondhook.rules.manager import Manager
 
-MANAGERS: tuple[Manager, ...] = (IFUPDOWN, NETWORKMANAGER, NETWORKD)
+MANAGERS: tuple[Manager, ...] = (IFUPDOWN, IFUPDOWN2, NETWORKMANAGER, NETWORKD)
 
 
 def edge(manager: Manager) -> ModuleType:

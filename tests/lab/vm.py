@@ -37,6 +37,12 @@ class Release:
     name: str
     root: Path
     set_up_by: str
+    debs: Path  # packages a guest installs in place of the root's own (ifupdown2), on the host
+
+    def deb(self, package: str) -> Path | None:
+        """The release's .deb of `package` that `make setup` fetched, or None."""
+        found = sorted(self.debs.glob(f"{package}_*.deb"))
+        return found[-1] if found else None
 
     @property
     def own_root(self) -> bool:
@@ -51,8 +57,9 @@ class Release:
         return os.path.lexists(self.root / relative)
 
 
-BOOKWORM = Release("bookworm", Path("/"), "apt-get install (.ci/setup)")
-TRIXIE = Release("trixie", Path("/var/cache/bondhook-lab/trixie"), ".ci/lab-root")
+LAB_CACHE = Path("/var/cache/bondhook-lab")
+BOOKWORM = Release("bookworm", Path("/"), "apt-get install (.ci/setup)", LAB_CACHE / "debs" / "bookworm")
+TRIXIE = Release("trixie", LAB_CACHE / "trixie", ".ci/lab-root", LAB_CACHE / "trixie" / "opt" / "lab-debs")
 RELEASES = (BOOKWORM, TRIXIE)
 
 # What `make test` (and so CI) boots: each lab module on one release, the modules split between

@@ -4,7 +4,9 @@ stanza's options into a Request and apply it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import os
+import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bondhook.errors import OutsideError
@@ -28,7 +30,19 @@ class IfupdownError(OutsideError):
     """ifquery is not there; str() says so and how to fix it."""
 
 
-def _ifquery(*args: str) -> tuple[int, str]:
+# Debian's ifupdown2 (and upstream's, and Proxmox VE's builds) installs its ifup, ifdown, ifquery
+# and ifreload as links to this one program; the two packages conflict, so one of them is here.
+IFUPDOWN2_PROGRAM = "/usr/share/ifupdown2/ifupdown2"
+
+
+def is_ifupdown2() -> bool:
+    """Whether the ifquery on PATH is ifupdown2's (its output and options differ from ifupdown's)."""
+    found = shutil.which("ifquery", path="/usr/sbin:/usr/bin:/sbin:/bin")
+    return found is not None and os.path.realpath(found) == os.path.realpath(IFUPDOWN2_PROGRAM)
+
+
+def run_ifquery(*args: str) -> tuple[int, str]:
+    """ifquery's exit status and output (bounded like every wait); IfupdownError when it is missing."""
     try:
         result = deadline_io.run(["ifquery", *args], "ifquery")
     except FileNotFoundError as exc:
@@ -41,13 +55,13 @@ def query(iface: str) -> dict[str, str] | None:
     None when there is no such stanza."""
     if not is_ifname(iface):
         return None
-    status, text = _ifquery("--", iface)
+    status, text = run_ifquery("--", iface)
     return parse_ifquery(text) if status == 0 else None
 
 
 def _ifquery_names(*args: str) -> list[str]:
     """Interface names an ifquery listing prints (`--state` prints NAME=LOGICAL)."""
-    return [word.partition("=")[0] for word in _ifquery(*args)[1].split()]
+    return [word.partition("=")[0] for word in run_ifquery(*args)[1].split()]
 
 
 def listed_ifaces(bond: str) -> list[str]:
@@ -70,16 +84,23 @@ def master_ports(bond: str, facts: Facts) -> tuple[str, ...]:
     return tuple(sorted(ports, key=name_order))
 
 
-def request_from_options(bond: str, options: Mapping[str, str], facts: Facts, may_create: bool) -> Request:
+def request_from_options(
+    bond: str,
+    options: Mapping[str, str],
+    facts: Facts,
+    may_create: bool,
+    masters: Callable[[str, Facts], tuple[str, ...]] = master_ports,
+) -> Request:
     """Build the request for one bond stanza; ValueError (with the fix) for a bad option,
-    IfupdownError when the ports must come from ifquery and it is missing."""
+    IfupdownError when the ports must come from ifquery and it is missing. `masters` finds the
+    ports of a bond with `bond-slaves none` (ifupdown2 reads them from its own parse)."""
     choice = parse_choice(options.get(BOND_DERIVE_MAC.name))
     scheme = parse_scheme(options.get(BOND_DERIVE_MAC_SCHEME.name))
     option = "bond-slaves" if options.get("bond-slaves") else "slaves"
     slaves = parse_ports(option, options.get(option) or "none")
     ports: tuple[str, ...]
     if slaves == ("none",):
-        ports = master_ports(bond, facts)
+        ports = masters(bond, facts)
     elif slaves == ("all",):
         ports = tuple(sorted((lk.name for lk in facts.links if lk.name.startswith("eth")), key=name_order))
     else:
@@ -111,7 +132,10 @@ class Stanzas:
 
 
 def read_config() -> Stanzas:
-    """The interfaces ifupdown knows; none where ifquery is missing (said with -v)."""
+    """The interfaces ifupdown knows; none where ifquery is missing or is ifupdown2's (said with -v)."""
+    if is_ifupdown2():
+        log.debug("ifupdown not consulted: ifquery is ifupdown2's")
+        return Stanzas(frozenset())
     try:
         return Stanzas(frozenset(known_ifaces()))
     except OutsideError as exc:

@@ -192,4 +192,70 @@ record apply.mac "$(mac_of bond1)"
 bondhook apply bond1 --source eno9 >"$OUT/apply-bad.txt" 2>&1
 record apply_bad.rc "$?"
 bondhook status --json >"$OUT/status-after.json" 2>&1
+
+# Last: ifupdown2 replaces ifupdown in this boot (issue 21), when the host handed its package.
+[ -n "${IFUPDOWN2_DEB:-}" ] || { record done 1; exit 0; }
+step "ifupdown2: bond0 (802.3ad, opted in) with vmbr0 over it, bond1 not opted in"
+reset_net "$A" "$B" "$C" "$D"
+install_ifupdown2 "$IFUPDOWN2_DEB"
+cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+auto bond0
+iface bond0 inet manual
+	bond-slaves $A $B
+	bond-mode 802.3ad
+	bond-miimon 100
+	bond-derive-mac yes
+
+auto vmbr0
+iface vmbr0 inet manual
+	bridge-ports bond0
+	bridge-stp off
+	bridge-fd 0
+
+auto bond1
+iface bond1 inet manual
+	bond-slaves $C $D
+	bond-mode active-backup
+	bond-miimon 100
+EOT
+if2_macs() { # name
+	record "$1.bond0" "$(mac_of bond0)"
+	record "$1.bond1" "$(mac_of bond1)"
+	record "$1.vmbr0" "$(mac_of vmbr0)"
+}
+monitor_links if2-up
+ifup -a >"$OUT/if2-up.log" 2>&1
+record if2-up.rc "$?"
+stop_monitor
+if2_macs if2-up
+step "ifupdown2: three reloads"
+monitor_links if2-reload
+for i in 1 2 3; do
+	ifreload -a >"$OUT/if2-reload$i.log" 2>&1
+	record "if2-reload$i.rc" "$?"
+done
+stop_monitor
+if2_macs if2-reload
+step "ifupdown2: everything down, the driver unloaded, ifup -a as at boot"
+ifdown -a >"$OUT/if2-down.log" 2>&1
+modprobe -r bonding
+monitor_links if2-boot
+ifup -a >"$OUT/if2-boot.log" 2>&1
+record if2-boot.rc "$?"
+stop_monitor
+if2_macs if2-boot
+step "ifupdown2: status, and the fix it prints for vmbr0 applied"
+bondhook status >"$OUT/if2-status.txt" 2>&1
+bondhook status --json >"$OUT/if2-status.json" 2>&1
+record if2-status.rc "$?"
+fix=$(grep -o "hwaddress [0-9a-f:]*" "$OUT/if2-status.txt" | head -1)
+record if2-fix "$fix"
+sed -i "s/^\tbridge-fd 0\$/\tbridge-fd 0\n\t$fix/" /etc/network/interfaces
+ifreload -a >"$OUT/if2-fixed.log" 2>&1
+record if2-fixed.rc "$?"
+if2_macs if2-fixed
+bondhook status --json >"$OUT/if2-fixed-status.json" 2>&1
 record done 1

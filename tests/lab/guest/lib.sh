@@ -97,6 +97,27 @@ reset_net() {
 	for port in "$@"; do ip link set "$port" down; done
 }
 
+# ifupdown2 in place of ifupdown (they conflict): Debian's package from the .deb at $1, without
+# dpkg's triggers (man-db's took minutes under TCG). Its lock file needs locks the 9p root lacks.
+install_ifupdown2() {
+	mountpoint -q /run/network || mount -t tmpfs tmpfs /run/network
+	dpkg -r --force-depends --no-triggers ifupdown >"$OUT/ifupdown2.dpkg" 2>&1
+	dpkg -i --no-triggers "$1" >>"$OUT/ifupdown2.dpkg" 2>&1
+	record ifupdown2.dpkg_rc "$?"
+	record ifupdown2.version "$(ifquery --version 2>&1)"
+}
+# Every link event (`ip -o monitor link`, one line each) into $OUT/NAME.monitor until stop_monitor.
+monitor_links() {
+	ip -o monitor link >"$OUT/$1.monitor" 2>&1 &
+	monitor_pid=$!
+	sleep 0.5
+}
+stop_monitor() {
+	sleep 0.5
+	kill "$monitor_pid"
+	wait "$monitor_pid" 2>/dev/null
+}
+
 # Run `ifup ARGS`, keep its output in $OUT/NAME.ifup, and record rc, wall time, bondhook lines.
 ifup_and_record() {
 	name=$1; shift
