@@ -49,10 +49,12 @@ def test_depends_resolve_to_debian_python_packages(deb):
     control = deb822.Deb822(deb.debcontrol())
     depends = {d.split()[0] for d in control["Depends"].split(", ")}
     assert {"python3-pyroute2", "python3-dbus-next"} <= depends
+    # It installs beside ifupdown or ifupdown2 (they conflict), and needs neither.
+    assert not {"ifupdown", "ifupdown2", "ifenslave"} & depends
     # Nothing pulls ifupdown (ifenslave depends on it) onto a host that runs NetworkManager only.
     assert "Recommends" not in control
     assert {"ifenslave", "network-manager"} <= set(control["Suggests"].split(", "))
-    assert {"ifupdown", "network-manager"} <= set(control["Enhances"].split(", "))
+    assert {"ifupdown", "ifupdown2", "network-manager"} <= set(control["Enhances"].split(", "))
 
 
 def test_every_hook_lands_where_the_docs_say(deb):
