@@ -253,7 +253,7 @@ bondhook status --json >"$OUT/if2-status.json" 2>&1
 record if2-status.rc "$?"
 fix=$(grep -o "hwaddress [0-9a-f:]*" "$OUT/if2-status.txt" | head -1)
 record if2-fix "$fix"
-sed -i "s/^\tbridge-fd 0\$/\tbridge-fd 0\n\t$fix/" /etc/network/interfaces
+[ -z "$fix" ] || sed -i "s/^\tbridge-fd 0\$/\tbridge-fd 0\n\t$fix/" /etc/network/interfaces
 ifreload -a >"$OUT/if2-fixed.log" 2>&1
 record if2-fixed.rc "$?"
 if2_macs if2-fixed

@@ -105,6 +105,9 @@ install_ifupdown2() {
 	dpkg -i --no-triggers "$1" >>"$OUT/ifupdown2.dpkg" 2>&1
 	record ifupdown2.dpkg_rc "$?"
 	record ifupdown2.version "$(ifquery --version 2>&1)"
+	# trixie's iproute2 keeps its tables in /usr/share and makes no /etc/iproute2: ifupdown2 3.0.0's
+	# vrf module then fails every ifreload (status 1) on writing its map there, bonds or not.
+	mkdir -p /etc/iproute2/rt_tables.d
 }
 # Every link event (`ip -o monitor link`, one line each) into $OUT/NAME.monitor until stop_monitor.
 monitor_links() {
