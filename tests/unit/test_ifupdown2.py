@@ -109,6 +109,7 @@ def test_a_bond_not_among_the_auto_stanzas_is_asked_for_by_name(monkeypatch):
     assert stanzas.request("bond1", facts(bond("bond1"), nic("eth0", 2, A))).ports == ("eth0",)
     assert stanzas.request("bond2", facts(bond("bond2"))) is None
     assert stanzas.request("bond1", facts(bond("bond1"), nic("eth0", 2, A))) is not None
+    assert stanzas.view("bond2") is None  # asked once
     assert calls == [("--", "bond1", "-o", "json"), ("--", "bond2", "-o", "json")]
 
 

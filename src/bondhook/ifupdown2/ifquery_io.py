@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from bondhook.errors import OutsideError
@@ -40,9 +40,11 @@ class Stanzas:
 
     stanzas: dict[str, dict[str, str]]
     active: bool = True
+    asked: set[str] = field(default_factory=set)
 
     def _options(self, bond: str) -> Mapping[str, str] | None:
-        if bond not in self.stanzas and self.active and is_ifname(bond):
+        if bond not in self.stanzas and bond not in self.asked and self.active and is_ifname(bond):
+            self.asked.add(bond)
             try:
                 self.stanzas.update(_query("--", bond))
             except (OutsideError, QueryError):
