@@ -22,7 +22,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.lab.vm import BOOKWORM, BOOT_TIMEOUT, RELEASES, REPO, Release, command, results, unavailable_reason
+from tests.lab.vm import (
+    BOOKWORM,
+    BOOT_TIMEOUT,
+    RELEASES,
+    REPO,
+    Release,
+    command,
+    results,
+    slots,
+    unavailable_reason,
+)
 
 MACHINE_ID = "5eed0000c10ed0000000000000000042"
 HOSTS = {
@@ -126,22 +136,19 @@ def _compiled_src(work: Path) -> Path:
     return src
 
 
-# One virtual CPU each: each TCG guest then keeps one of this two-core machine's cores busy, and
-# the two work side by side. With vng's default (a vCPU per host CPU) the two guests' four vCPU
-# threads contended for two cores and stalled each other: the same demo took 4 min 24 s with the
-# boots and `ifup`s taken in turns, against 2 min 27 s at once on one vCPU each (same machine, same
-# hour), with half the CPU time.
-CPUS = 1
-
-
 def run(work: Path, progress=print, release: Release = BOOKWORM, series: int = 0) -> dict[str, dict[str, str]]:
     """Boot both hosts of `release` at once, wait for both, and return what each recorded. With
     `series`, each host also runs that many checks in a row in two acts (the lab's, not the
-    demo's: they take minutes)."""
+    demo's: they take minutes).
+
+    One vCPU each (vm.GUEST_CPUS): each guest then keeps one of a two-core machine's cores busy and
+    the two work side by side. With vng's default, a vCPU per host CPU, their four vCPU threads
+    stalled each other: the demo took 4 min 24 s with boots and `ifup`s taken in turns, against
+    2 min 27 s at once on one vCPU each (same machine, same hour), with half the CPU time."""
     names = list(HOSTS)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     src = _compiled_src(work)
-    with Guests() as guests:
+    with slots(len(names)), Guests() as guests:
         for me in names:
             peer = next(n for n in names if n != me)
             out = work / me
@@ -155,7 +162,7 @@ def run(work: Path, progress=print, release: Release = BOOKWORM, series: int = 0
                 "LAB_SRC": str(src),
                 **({"SERIES": str(series)} if series else {}),
             }
-            argv = command("demo.sh", HOSTS[me], out, env, work, _link(work, me, peer), release, CPUS)
+            argv = command("demo.sh", HOSTS[me], out, env, work, _link(work, me, peer), release)
             with (out / "vng.log").open("wb") as log:
                 procs[me] = guests.start(argv, stdout=log, stderr=subprocess.STDOUT, cwd=out)
         _follow(work, procs, progress)
