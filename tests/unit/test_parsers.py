@@ -56,6 +56,15 @@ def test_parse_ports_accepts_names_or_names_the_bad_one(text):
         assert all(is_ifname(port) for port in ports)
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [("glob swp[1-4]", ()), ("eno1 regex ens.*", ("eno1",)), ("eno2 eno1 glob swp1-2 eno3", ("eno2", "eno1"))],
+)
+def test_ifupdown2_port_patterns_end_the_ports_named_outright(text, named):
+    """What a glob or regex matches, ifupdown2 has enslaved by the hook's turn; those come after."""
+    assert parse_ports("bond-slaves", text) == named
+
+
 def test_a_typo_in_bond_slaves_is_reported_not_dropped():
     with pytest.raises(ValueError, match=r"bond-slaves names 'eth0;', which is not an interface name"):
         parse_ports("bond-slaves", "eth0; eth1")

@@ -125,10 +125,18 @@ OFF = Choice(enabled=False)
 AUTO = Choice(enabled=True)
 
 
+# ifupdown2's port lists may hold patterns after these words (`glob swp[1-4]`, `regex eth.*`): the
+# ports a pattern matches are known only once ifupdown2 has enslaved them, before bondhook's hook.
+PATTERN_WORDS = frozenset({"glob", "regex", "noglob", "noregex"})
+
+
 def parse_ports(option: str, value: str) -> tuple[str, ...]:
-    """The interface names of a port list (bond-slaves); ValueError naming the first entry that
-    is not one, so that a typo is reported instead of silently narrowing the list."""
-    names = tuple(value.split())
+    """The interface names of a port list (bond-slaves) named outright, up to its first pattern,
+    if any (the bond's other ports then follow in name order: plan.candidate_ports); ValueError
+    naming the first entry that is not a name, so that a typo is reported instead of silently
+    narrowing the list."""
+    words = value.split()
+    names = tuple(words[: next((n for n, word in enumerate(words) if word in PATTERN_WORDS), len(words))])
     bad = next((name for name in names if not is_ifname(name)), None)
     if bad is not None:
         raise ValueError(f"{option} names {shown(bad)}, which is not an interface name; fix the stanza")
