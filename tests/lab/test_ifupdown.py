@@ -1,12 +1,10 @@
 """ifupdown + ifenslave + bondhook on Debian's real kernel, udev and bonding driver (one boot)."""
 
 import json
-import re
-import shutil
 
 import pytest
 
-from .vm import boot, cannot_run
+from .vm import boot
 
 pytestmark = pytest.mark.lab
 
@@ -16,15 +14,7 @@ DERIVED_A, DERIVED_B = "02:54:00:c8:76:09", "02:54:00:c8:76:0a"
 
 @pytest.fixture(scope="module")
 def guest(lab_out, release):
-    """One boot; its last part replaces ifupdown with the release's ifupdown2, when `make setup`
-    fetched it (the guest is handed a copy in its shared directory)."""
-    out = lab_out / release.name / "ifupdown"
-    deb = release.deb("ifupdown2")
-    env = {}
-    if deb is not None:
-        (out / "debs").mkdir(parents=True, exist_ok=True)
-        env["IFUPDOWN2_DEB"] = str(shutil.copy(deb, out / "debs" / deb.name))
-    run = boot("ifupdown.sh", [A, B, C, D], out, env, release=release)
+    run = boot("ifupdown.sh", [A, B, C, D], lab_out / release.name / "ifupdown", {}, release=release)
     assert run["done"] == "1"
     return run
 
@@ -167,81 +157,3 @@ def test_a_hung_syslog_daemon_does_not_hold_up_ifup(guest):
 def test_ifup_from_a_directory_holding_a_package_named_bondhook_runs_the_real_one(guest):
     assert guest["trojan.pwned"] == "no"
     assert guest["trojan.mac"] == DERIVED_A
-
-
-# ifupdown2 (issue 21): the last part of the boot, with Debian's ifupdown2 in place of ifupdown.
-LINK_EVENT = re.compile(r"^\d+: (?P<name>[^:@]+)[^<]*<(?P<flags>[^>]*)>.*link/ether (?P<mac>[0-9a-f:]{17})")
-
-
-def link_events(text: str, name: str) -> list[tuple[bool, str]]:
-    """(administratively up, MAC) of each `ip -o monitor link` event of link `name`, in order."""
-    found = []
-    for line in text.splitlines():
-        event = LINK_EVENT.match(line)
-        if event and event["name"] == name:
-            found.append(("UP" in event["flags"].split(","), event["mac"]))
-    return found
-
-
-def macs_before_up(events: list[tuple[bool, str]]) -> list[str]:
-    """The MACs a link carried before it was first up, each run of one MAC once."""
-    macs: list[str] = []
-    for up, mac in events:
-        if up:
-            break
-        if not macs or macs[-1] != mac:
-            macs.append(mac)
-    return macs
-
-
-@pytest.fixture(scope="module")
-def ifupdown2(guest, release):
-    if "ifupdown2.dpkg_rc" not in guest.results:
-        cannot_run(f"no ifupdown2 .deb for {release.name} in {release.debs} ({release.set_up_by} fetches it)")
-    assert guest["ifupdown2.dpkg_rc"] == "0", guest.log("ifupdown2.dpkg")
-    return guest
-
-
-@pytest.mark.parametrize("phase", ["if2-up", "if2-boot"])
-def test_ifupdown2_gives_the_bond_its_derived_mac_in_one_change_before_it_is_up(ifupdown2, phase):
-    assert ifupdown2[f"{phase}.rc"] == "0", ifupdown2.log(f"{phase}.log")
-    assert ifupdown2[f"{phase}.bond0"] == DERIVED_A
-    events = link_events(ifupdown2.log(f"{phase}.monitor"), "bond0")
-    before = macs_before_up(events)
-    # The kernel's random MAC, the first port's on enslavement (ifupdown2's bond module), then
-    # bondhook's: the last MAC before the bond is up, and the only one after.
-    assert before[-1] == DERIVED_A and before.count(DERIVED_A) == 1, events
-    first = next(n for n, (_, mac) in enumerate(events) if mac == DERIVED_A)
-    assert {mac for _, mac in events[first:]} == {DERIVED_A}, events
-    assert any(up for up, _ in events), events
-
-
-def test_ifupdown2_reloads_change_nothing_on_the_bonds(ifupdown2):
-    assert [ifupdown2[f"if2-reload{i}.rc"] for i in (1, 2, 3)] == ["0", "0", "0"]
-    text = ifupdown2.log("if2-reload.monitor")
-    assert link_events(text, "bond0") == [] and link_events(text, "bond1") == [], text  # not one event
-    assert link_events(text, "vmbr0"), text  # the monitor listened: the bridge's events of each reload
-    assert ifupdown2["if2-reload.bond0"] == DERIVED_A
-
-
-def test_ifupdown2_leaves_a_bond_that_did_not_opt_in_to_the_kernel(ifupdown2):
-    """bond1 takes its first port's MAC, as it would without bondhook, at every step."""
-    assert [ifupdown2[f"{phase}.bond1"] for phase in ("if2-up", "if2-reload", "if2-boot")] == [C, C, C]
-
-
-def test_ifupdown2_status_names_it_and_its_bridge_fix_works(ifupdown2):
-    assert ifupdown2["if2-status.rc"] == "0"
-    rows = {row["bond"]: row for row in json.loads(ifupdown2.log("if2-status.json"))}
-    assert rows["bond0"]["ifupdown2"] == {"stanza": "bond0", "bond-derive-mac": "yes"}
-    assert rows["bond0"]["configured"] and rows["bond0"]["mac"] == DERIVED_A
-    assert rows["bond1"]["ifupdown2"] == {"stanza": "bond1", "bond-derive-mac": None}
-    [bridge] = rows["bond0"]["uppers"]
-    assert bridge["mac"] == ifupdown2["if2-up.vmbr0"]
-    if ifupdown2["if2-up.vmbr0"] == DERIVED_A:  # trixie: udev leaves the bridge its port's MAC
-        assert bridge["traceable"] and ifupdown2["if2-fix"] == ""
-    else:  # bookworm: udev hashes the machine-id into the bridge's MAC
-        assert not bridge["traceable"] and ifupdown2["if2-fix"] == f"hwaddress {DERIVED_A}"
-        assert "add 'hwaddress 02:54:00:c8:76:09' to the 'iface vmbr0' stanza" in ifupdown2.log("if2-status.txt")
-    assert ifupdown2["if2-fixed.rc"] == "0" and ifupdown2["if2-fixed.vmbr0"] == DERIVED_A
-    [fixed] = {row["bond"]: row for row in json.loads(ifupdown2.log("if2-fixed-status.json"))}["bond0"]["uppers"]
-    assert fixed["traceable"] and fixed["mac"] == DERIVED_A

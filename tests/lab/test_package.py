@@ -1,12 +1,15 @@
 """The built .deb, installed with apt in a lab guest, working through its installed hooks, then purged."""
 
+import shutil
+
 import pytest
 
-from .vm import REPO, boot, built
+from . import ifupdown2_checks as check
+from .vm import REPO, boot, built, cannot_run
 
 pytestmark = pytest.mark.lab
 
-A, B = "52:54:00:c8:76:09", "52:54:00:c8:76:0a"
+A = check.A
 
 
 PREVIOUS_VERSION = next(
@@ -22,7 +25,13 @@ def guest(lab_out, release):
         "LAB_DEB": built("bondhook_*_all.deb", "make deb"),
         "LAB_PREVIOUS_DEB": built(f"previous/bondhook_{PREVIOUS_VERSION}_all.deb", "make deb-previous"),
     }
-    run = boot("package.sh", [A, B], lab_out / release.name / "package", env, release)
+    out = lab_out / release.name / "package"
+    deb = release.deb("ifupdown2")
+    if deb is None:
+        cannot_run(f"no ifupdown2 .deb for {release.name} in {release.debs} ({release.set_up_by} fetches it)")
+    (out / "debs").mkdir(parents=True, exist_ok=True)
+    env["IFUPDOWN2_DEB"] = str(shutil.copy(deb, out / "debs" / deb.name))
+    run = boot("package.sh", check.NICS, out, env, release)
     assert run["done"] == "1"
     return run
 
@@ -128,3 +137,24 @@ def test_the_upgrade_from_the_previous_revision_leaves_no_stale_module(guest):
     assert guest["upgrade.version"] == f"bondhook {guest['upgrade.to'].rsplit('-', 1)[0]}"
     assert guest["upgrade.dispatcher_import"] == "0", guest.log("upgrade-dispatcher.txt")
     assert guest["upgraded.rc"] == "0" and guest["upgraded.mac"] == "02:54:00:c8:76:09", guest.log("upgraded.ifup")
+
+
+# Last in the boot: ifupdown2 in place of ifupdown, and the package installed there with apt.
+def test_apt_installs_the_package_where_ifupdown2_replaced_ifupdown(guest):
+    assert guest["ifupdown2.dpkg_rc"] == "0", guest.log("ifupdown2.dpkg")
+    assert guest["if2-install.rc"] == "0", guest.log("if2-install.txt")
+    assert guest["if2-install.policy"] == "bondhook: /var/lib/ifupdown2/policy.d/bondhook.json"
+
+
+@pytest.mark.parametrize("phase", ["if2-up", "if2-boot"])
+def test_under_ifupdown2_the_installed_hook_gives_the_derived_mac_in_one_change(guest, phase):
+    check.one_change_before_up(guest, phase)
+
+
+def test_under_ifupdown2_reloads_change_nothing_and_a_bond_not_opted_in_is_left_alone(guest):
+    check.reloads_change_nothing(guest, "if2")
+    check.bond_not_opted_in_left_alone(guest, "if2")
+
+
+def test_under_ifupdown2_the_installed_status_gives_the_bridge_fix_and_it_works(guest):
+    check.status_names_it_and_the_bridge_fix_works(guest, "if2")

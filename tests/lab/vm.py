@@ -83,6 +83,7 @@ RELEASES = (BOOKWORM, TRIXIE)
 CI_RELEASE = {
     "test_demo": BOOKWORM.name,  # make demo's default release
     "test_ifupdown": BOOKWORM.name,
+    "test_ifupdown2": TRIXIE.name,  # upstream's on trixie; Debian's bookworm one in the package boot
     "test_package": BOOKWORM.name,  # the .deb is built here; the upgrade from the previous revision
     "test_networkd": TRIXIE.name,
     "test_networkmanager": TRIXIE.name,

@@ -73,6 +73,7 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/usr/lib/python3/dist-packages/bondhook/networkd/__main__.py",  # the boot unit runs it
         "/usr/lib/python3/dist-packages/bondhook/managers.py",
         "/usr/lib/systemd/system/bondhook-networkd.service",
+        "/var/lib/ifupdown2/policy.d/bondhook.json",  # ifupdown2's system policies, under an admin's
     }
     assert expected <= files
     readme = (REPO / "README.md").read_text()
@@ -80,6 +81,7 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/etc/network/if-pre-up.d/bondhook",
         "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
         "/usr/lib/systemd/system/bondhook-networkd.service",
+        "/var/lib/ifupdown2/policy.d/bondhook.json",
     )
     for hook in installed:
         assert hook in readme

@@ -104,10 +104,23 @@ install_ifupdown2() {
 	dpkg -r --force-depends --no-triggers ifupdown >"$OUT/ifupdown2.dpkg" 2>&1
 	dpkg -i --no-triggers "$1" >>"$OUT/ifupdown2.dpkg" 2>&1
 	record ifupdown2.dpkg_rc "$?"
-	record ifupdown2.version "$(ifquery --version 2>&1)"
+	record ifupdown2.version "$(ifquery --version 2>/dev/null)"
 	# trixie's iproute2 keeps its tables in /usr/share and makes no /etc/iproute2: ifupdown2 3.0.0's
 	# vrf module then fails every ifreload (status 1) on writing its map there, bonds or not.
 	mkdir -p /etc/iproute2/rt_tables.d
+}
+# Upstream ifupdown2 (the lineage Proxmox VE ships) over Debian's installed one: the Python tree of
+# its source's ifupdown2/ directory $1 in /usr/share/ifupdown2 (shared/third_party/README.md).
+install_ifupdown2_upstream() {
+	for part in __init__.py __main__.py addons ifupdown ifupdownaddons lib nlmanager; do
+		rm -rf "/usr/share/ifupdown2/$part"
+		cp -a "$1/$part" /usr/share/ifupdown2/
+	done
+	record ifupdown2_upstream.version "$(ifquery --version 2>/dev/null)"
+}
+# The policy the package installs for ifupdown2, from the work tree.
+install_ifupdown2_policy() {
+	install -D -m 644 "$BONDHOOK_ROOT/ifupdown2/policy.d/bondhook.json" /var/lib/ifupdown2/policy.d/bondhook.json
 }
 # Every link event (`ip -o monitor link`, one line each) into $OUT/NAME.monitor until stop_monitor.
 monitor_links() {
@@ -218,4 +231,81 @@ run_unit_exec() { # unit-file [words added at the end...]: its ExecStart (ours: 
 syslog_lines() { grep -c "bondhook: $1" "$OUT/syslog.log"; }
 keyfile_value() { # file section key
 	awk -F= -v s="[$2]" -v k="$3" '$0==s{in_s=1;next} /^\[/{in_s=0} in_s && $1==k{print substr($0, length(k)+2)}' "$1"
+}
+
+# ifupdown2 (issue 21), results under LABEL: an opted-in 802.3ad bond0 over PORTS (a bond-slaves
+# value) with vmbr0 over it and bond1 over C D, not opted in; `ifup -a`, three `ifreload -a`,
+# everything down with the driver unloaded and `ifup -a` as at boot (each with `ip monitor link`
+# recording), then `status` and the fix it prints for vmbr0, applied; all left up. `bondhook` is
+# whichever the caller runs (work tree or package).
+ifupdown2_scenario() { # LABEL PORTS C D
+	label=$1
+	step "$label: bond0 (802.3ad, opted in) with vmbr0 over it, bond1 not opted in: ifup -a"
+	cat >/etc/network/interfaces <<EOT
+auto lo
+iface lo inet loopback
+
+auto bond0
+iface bond0 inet manual
+	bond-slaves $2
+	bond-mode 802.3ad
+	bond-miimon 100
+	bond-derive-mac yes
+
+auto vmbr0
+iface vmbr0 inet manual
+	bridge-ports bond0
+	bridge-stp off
+	bridge-fd 0
+
+auto bond1
+iface bond1 inet manual
+	bond-slaves $3 $4
+	bond-mode active-backup
+	bond-miimon 100
+EOT
+	monitor_links "$label-up"
+	ifup -a >"$OUT/$label-up.log" 2>&1
+	record "$label-up.rc" "$?"
+	stop_monitor
+	ifupdown2_macs "$label-up"
+	step "$label: three reloads"
+	monitor_links "$label-reload"
+	for i in 1 2 3; do
+		ifreload -a >"$OUT/$label-reload$i.log" 2>&1
+		record "$label-reload$i.rc" "$?"
+	done
+	stop_monitor
+	ifupdown2_macs "$label-reload"
+	step "$label: everything down, the driver unloaded, ifup -a as at boot"
+	ifdown -a >"$OUT/$label-down.log" 2>&1
+	modprobe -r bonding
+	monitor_links "$label-boot"
+	ifup -a >"$OUT/$label-boot.log" 2>&1
+	record "$label-boot.rc" "$?"
+	stop_monitor
+	ifupdown2_macs "$label-boot"
+	step "$label: status, and the fix it prints for vmbr0 applied"
+	bondhook status >"$OUT/$label-status.txt" 2>&1
+	bondhook status --json >"$OUT/$label-status.json" 2>&1
+	record "$label-status.rc" "$?"
+	fix=$(grep -o "hwaddress [0-9a-f:]*" "$OUT/$label-status.txt" | head -1)
+	record "$label-fix" "$fix"
+	[ -z "$fix" ] || sed -i "s/^\tbridge-fd 0\$/\tbridge-fd 0\n\t$fix/" /etc/network/interfaces
+	ifreload -a >"$OUT/$label-fixed.log" 2>&1
+	record "$label-fixed.rc" "$?"
+	ifupdown2_macs "$label-fixed"
+	bondhook status --json >"$OUT/$label-fixed-status.json" 2>&1
+}
+# ifupdown2's glob for two ports named PREFIX<N> and PREFIX<N+1> (NICs in neighbouring PCI slots):
+# `glob enp0s[4-5]`, which it expands in that order; the two names as they are otherwise.
+ifupdown2_glob() { # FIRST SECOND
+	number=${1##*[!0-9]}
+	prefix=${1%"$number"}
+	if [ -n "$number" ] && [ "$2" = "$prefix$((number + 1))" ]; then echo "glob $prefix[$number-$((number + 1))]"; else echo "$1 $2"; fi
+}
+ifupdown2_macs() { # NAME
+	record "$1.bond0" "$(mac_of bond0)"
+	record "$1.bond1" "$(mac_of bond1)"
+	record "$1.vmbr0" "$(mac_of vmbr0)"
 }

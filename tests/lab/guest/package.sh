@@ -1,11 +1,14 @@
 # Lab boot: the built .deb installed with apt on Debian's own python3-pyroute2 and
 # python3-dbus-next (nothing from pip), used by ifupdown and NetworkManager through the
-# installed hooks, its postinst and /usr/bin/python3, then purged; last, the upgrade to it from
-# the previous revision (LAB_PREVIOUS_DEB).
+# installed hooks, its postinst and /usr/bin/python3, then purged; then the upgrade to it from
+# the previous revision (LAB_PREVIOUS_DEB); last, apt installs it where the release's ifupdown2
+# (IFUPDOWN2_DEB) has replaced ifupdown, for ifupdown2's scenario (lib.sh) with the installed hook.
 . "$(dirname "$0")/lib.sh"
 
 A=$(nic 52:54:00:c8:76:09)
 B=$(nic 52:54:00:c8:76:0a)
+C=$(nic 02:54:00:c8:76:0b)
+D=$(nic a0:36:9f:12:34:56)
 record nics "$A,$B"
 # The postinst run by hand as dpkg runs it: dpkg-maintscript-helper needs to know the package.
 POSTINST="env DPKG_MAINTSCRIPT_PACKAGE=bondhook DPKG_MAINTSCRIPT_NAME=postinst /var/lib/dpkg/info/bondhook.postinst"
@@ -166,4 +169,14 @@ record upgrade.dispatcher_import "$?"
 bond_stanza 802.3ad "$A $B" "bond-derive-mac yes"
 ifup_and_record upgraded bond0
 record upgraded.mac "$(mac_of bond0)"
+
+step "ifupdown2 in place of ifupdown: apt installs the package there, and its hook and policy work"
+apt-get purge -y bondhook >"$OUT/if2-purge.txt" 2>&1
+reset_net "$A" "$B" "$C" "$D"
+install_ifupdown2 "$IFUPDOWN2_DEB"
+apt-get install -y "$LAB_DEB" >"$OUT/if2-install.txt" 2>&1
+record if2-install.rc "$?"
+record if2-install.policy "$(dpkg -S /var/lib/ifupdown2/policy.d/bondhook.json 2>&1)"
+bondhook() { /usr/bin/bondhook "$@"; }
+ifupdown2_scenario if2 "$A $B" "$C" "$D"
 record done 1
