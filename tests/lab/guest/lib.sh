@@ -116,7 +116,8 @@ install_ifupdown2_upstream() {
 		rm -rf "/usr/share/ifupdown2/$part"
 		cp -a "$1/$part" /usr/share/ifupdown2/
 	done
-	record ifupdown2_upstream.version "$(ifquery --version 2>/dev/null)"
+	# ifquery --version asks dpkg, which still has Debian's package: the tree's own version instead.
+	record ifupdown2_upstream.version "$(sed -n "s/^__version__ = '\(.*\)'\$/\1/p" /usr/share/ifupdown2/__init__.py)"
 }
 # The policy the package installs for ifupdown2, from the work tree.
 install_ifupdown2_policy() {
