@@ -2,11 +2,7 @@
 # (ifenslave's 98-net-bonding.link present). Each scenario records its outcome for the host.
 . "$(dirname "$0")/lib.sh"
 
-A=$(nic 52:54:00:c8:76:09)
-B=$(nic 52:54:00:c8:76:0a)
-C=$(nic 02:54:00:c8:76:0b)
-D=$(nic a0:36:9f:12:34:56)
-record nics "$A,$B,$C,$D"
+four_nics
 install_bondhook
 
 # Scenario: one bond through the common path, then an ifdown/ifup cycle, per mode.

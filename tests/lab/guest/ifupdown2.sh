@@ -4,11 +4,7 @@
 # link drop-in, MACAddressPolicy=none. The same scenario for each (lib.sh, ifupdown2_scenario).
 . "$(dirname "$0")/lib.sh"
 
-A=$(nic 52:54:00:c8:76:09)
-B=$(nic 52:54:00:c8:76:0a)
-C=$(nic 02:54:00:c8:76:0b)
-D=$(nic a0:36:9f:12:34:56)
-record nics "$A,$B,$C,$D"
+four_nics
 install_bondhook
 install_ifupdown2_policy
 

@@ -21,6 +21,14 @@ nic() {
 	done
 	echo "no NIC with MAC $1" >&2; exit 1
 }
+# The lab's four NICs, A to D, by the permanent MACs the host gives them (tests/lab/ifupdown2_checks.py).
+four_nics() {
+	A=$(nic 52:54:00:c8:76:09)
+	B=$(nic 52:54:00:c8:76:0a)
+	C=$(nic 02:54:00:c8:76:0b)
+	D=$(nic a0:36:9f:12:34:56)
+	record nics "$A,$B,$C,$D"
+}
 mac_of() { cat "/sys/class/net/$1/address" 2>/dev/null || echo absent; }
 assign_of() { cat "/sys/class/net/$1/addr_assign_type" 2>/dev/null || echo absent; }
 

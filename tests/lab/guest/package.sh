@@ -5,11 +5,7 @@
 # (IFUPDOWN2_DEB) has replaced ifupdown, for ifupdown2's scenario (lib.sh) with the installed hook.
 . "$(dirname "$0")/lib.sh"
 
-A=$(nic 52:54:00:c8:76:09)
-B=$(nic 52:54:00:c8:76:0a)
-C=$(nic 02:54:00:c8:76:0b)
-D=$(nic a0:36:9f:12:34:56)
-record nics "$A,$B"
+four_nics
 # The postinst run by hand as dpkg runs it: dpkg-maintscript-helper needs to know the package.
 POSTINST="env DPKG_MAINTSCRIPT_PACKAGE=bondhook DPKG_MAINTSCRIPT_NAME=postinst /var/lib/dpkg/info/bondhook.postinst"
 rm -f /usr/lib/python3/dist-packages/bondhook-lab.pth
