@@ -27,13 +27,17 @@ def release(request: pytest.FixtureRequest) -> Release:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the lab pairs (module, release) outside `make test`'s matrix (vm.CI_RELEASE);
-    LAB_MATRIX=all keeps every one."""
+    LAB_MATRIX=all keeps every one. A test marked `releases(NAME, ...)` exists only on those:
+    deselected elsewhere, not skipped (under CI=true a lab test may not skip)."""
     kept, dropped = [], []
     for item in items:
         spec = getattr(item, "callspec", None)
         release = spec.params.get("release") if spec else None
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if isinstance(release, Release) and not in_ci_matrix(module, release.name):
+        only = {name for mark in item.iter_markers("releases") for name in mark.args}
+        if isinstance(release, Release) and (
+            not in_ci_matrix(module, release.name) or (only and release.name not in only)
+        ):
             dropped.append(item)
         else:
             kept.append(item)

@@ -15,17 +15,15 @@ pytestmark = pytest.mark.lab
 UPSTREAM = LAB_CACHE / "upstream" / "ifupdown2" / "ifupdown2"  # make setup extracts it
 # Upstream runs on trixie only: its Python dependencies are in the trixie root (.ci/trixie-packages).
 UPSTREAM_RELEASE = "trixie"
+ON_UPSTREAM_RELEASE = pytest.mark.releases(UPSTREAM_RELEASE)
+LABELS = [pytest.param("if2", id="debian"), pytest.param("if2up", id="upstream", marks=ON_UPSTREAM_RELEASE)]
 
 
 @pytest.fixture(scope="module")
 def guest(lab_out, release):
     """The guest is handed copies in its shared directory: Debian's .deb and upstream's tree."""
     out = lab_out / release.name / "ifupdown2"
-    deb = release.deb("ifupdown2")
-    if deb is None:
-        cannot_run(f"no ifupdown2 .deb for {release.name} in {release.debs} ({release.set_up_by} fetches it)")
-    (out / "debs").mkdir(parents=True, exist_ok=True)
-    env = {"IFUPDOWN2_DEB": str(shutil.copy(deb, out / "debs" / deb.name))}
+    env = {"IFUPDOWN2_DEB": release.handed_deb("ifupdown2", out)}
     if release.name == UPSTREAM_RELEASE:
         if not UPSTREAM.is_dir():
             cannot_run(f"no upstream ifupdown2 in {UPSTREAM} (make setup extracts ../shared/third_party's)")
@@ -35,11 +33,9 @@ def guest(lab_out, release):
     return run
 
 
-@pytest.fixture(params=["if2", "if2up"], ids=["debian", "upstream"])
-def label(request, release):
+@pytest.fixture(params=LABELS)
+def label(request):
     """Which ifupdown2's part of the boot: the release's own, or upstream's (trixie only)."""
-    if request.param == "if2up" and release.name != UPSTREAM_RELEASE:
-        pytest.skip(f"upstream ifupdown2 runs on {UPSTREAM_RELEASE}")
     return request.param
 
 
@@ -68,20 +64,18 @@ def test_status_names_ifupdown2_and_its_bridge_fix_works(guest, label):
     check.status_names_it_and_the_bridge_fix_works(guest, label)
 
 
-def test_without_the_policy_upstream_takes_the_bond_back_to_its_first_ports_mac(guest, release):
+@ON_UPSTREAM_RELEASE
+def test_without_the_policy_upstream_takes_the_bond_back_to_its_first_ports_mac(guest):
     """The control: what the package's policy prevents, in the same boot (one reload without it)."""
-    if release.name != UPSTREAM_RELEASE:
-        pytest.skip(f"upstream ifupdown2 runs on {UPSTREAM_RELEASE}")
     assert guest["if2up-nopolicy.rc"] == "0", guest.log("if2up-nopolicy.log")
     events = check.link_events(guest.log("if2up-nopolicy.monitor"), "bond0")
     assert check.A in {mac for _, mac in events}, events
 
 
-def test_the_policy_is_global_a_bond_not_opted_in_keeps_a_removed_ports_mac(guest, release):
+@ON_UPSTREAM_RELEASE
+def test_the_policy_is_global_a_bond_not_opted_in_keeps_a_removed_ports_mac(guest):
     """What the README says the package's policy changes for every bond: upstream would reset
     bond1 to its remaining port's MAC; with the reset off it keeps the removed port's, which that
     port carries again."""
-    if release.name != UPSTREAM_RELEASE:
-        pytest.skip(f"upstream ifupdown2 runs on {UPSTREAM_RELEASE}")
     assert guest["if2up-port-out.rc"] == "0", guest.log("if2up-port-out.log")
     assert guest["if2up-port-out.bond1"] == guest["if2up-port-out.port"] == check.C

@@ -1,11 +1,9 @@
 """The built .deb, installed with apt in a lab guest, working through its installed hooks, then purged."""
 
-import shutil
-
 import pytest
 
 from . import ifupdown2_checks as check
-from .vm import REPO, boot, built, cannot_run
+from .vm import REPO, boot, built
 
 pytestmark = pytest.mark.lab
 
@@ -26,11 +24,7 @@ def guest(lab_out, release):
         "LAB_PREVIOUS_DEB": built(f"previous/bondhook_{PREVIOUS_VERSION}_all.deb", "make deb-previous"),
     }
     out = lab_out / release.name / "package"
-    deb = release.deb("ifupdown2")
-    if deb is None:
-        cannot_run(f"no ifupdown2 .deb for {release.name} in {release.debs} ({release.set_up_by} fetches it)")
-    (out / "debs").mkdir(parents=True, exist_ok=True)
-    env["IFUPDOWN2_DEB"] = str(shutil.copy(deb, out / "debs" / deb.name))
+    env["IFUPDOWN2_DEB"] = release.handed_deb("ifupdown2", out)
     run = boot("package.sh", check.NICS, out, env, release)
     assert run["done"] == "1"
     return run

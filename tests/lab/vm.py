@@ -51,10 +51,14 @@ class Release:
     set_up_by: str
     debs: Path  # packages a guest installs in place of the root's own (ifupdown2), on the host
 
-    def deb(self, package: str) -> Path | None:
-        """The release's .deb of `package` that `make setup` fetched, or None."""
+    def handed_deb(self, package: str, out: Path) -> str:
+        """A copy, in OUT/debs (a guest's share), of the release's .deb of `package` that
+        `make setup` fetched; without one, the test cannot run (cannot_run)."""
         found = sorted(self.debs.glob(f"{package}_*.deb"))
-        return found[-1] if found else None
+        if not found:
+            cannot_run(f"no {package} .deb for {self.name} in {self.debs} ({self.set_up_by} fetches it)")
+        (out / "debs").mkdir(parents=True, exist_ok=True)
+        return str(shutil.copy(found[-1], out / "debs" / found[-1].name))
 
     @property
     def own_root(self) -> bool:
@@ -234,7 +238,7 @@ def _wait_for(take: Callable[[], T | None], what: str, deadline: float) -> T:
 @contextlib.contextmanager
 def slots(count: int = 1) -> Iterator[None]:
     """Hold `count` guest slots, one per host CPU, while guests run. Every lab process on the host
-    shares them (make test runs the releases' lab modules side by side, and boot_each boots at
+    shares them (make test runs two lanes of lab modules side by side, and boot_each boots at
     once), so one-vCPU guests never outnumber the cores. A waiter holds the gate until it has all
     it asked for: the demo's two guests, which must run together, are not starved by single ones."""
     SLOTS.mkdir(mode=0o700, exist_ok=True)
@@ -264,10 +268,10 @@ def _boot_once(argv: list[str], script: str, out: Path, release: Release, timeou
     for stale in out.iterdir():
         if stale.is_file():
             stale.unlink()
-    start = time.monotonic()
     with slots():
+        start = time.monotonic()  # the guest's own time, not the wait for its slot
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=out)
-    seconds = time.monotonic() - start
+        seconds = time.monotonic() - start
     (out / "vng.log").write_text(f"{proc.stdout}{proc.stderr}vng exit status {proc.returncode}\n")
     print(f"lab: {script} on {release.name} booted and ran in {seconds:.0f} s", file=sys.stderr)
     return GuestRun(out, results(out), seconds)
