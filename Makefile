@@ -56,7 +56,7 @@ lint:
 	$(PYTHON) -m ruff check src tests bench
 	$(PYTHON) -m ruff format --check src tests bench
 	sh -n if-up.d/bondhook
-	sh -n NetworkManager/dispatcher.d/pre-up.d/90-bondhook
+	sh -n NetworkManager/dispatcher.d/pre-up.d/90-bondhook NetworkManager/dispatcher.d/90-bondhook
 
 # Source and binary packages, built from a copy of the tracked files so that the work tree stays
 # clean; the upstream tarball is that copy without debian/. Results in dist/.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bondhook.kernel import sysfs_io
-from bondhook.nm import dispatcher_io, keyfile_io
+from bondhook.nm import dispatcher_io, keyfile_io, record_io
 
 from .nmworlds import Spec, write_keyfiles
 
@@ -32,6 +32,9 @@ def kernel(monkeypatch, tmp_path):
     """Keyfiles in a directory of the test's, and a kernel (as sysfs_io answers) with bond0 over
     eth0 and eth1; the device's address is the test's to set."""
     monkeypatch.setattr(keyfile_io, "KEYFILE_DIRS", (str(tmp_path / "system-connections"),))
+    monkeypatch.setattr(record_io, "RUN_DIR", str(tmp_path / "run-bondhook"))
+    monkeypatch.setattr(sysfs_io, "ifindex", {"bond0": 7}.get)
+    monkeypatch.setattr(sysfs_io, "is_bond", lambda name: name == "bond0")
     state = {"bond0": DERIVED}
     monkeypatch.setattr(sysfs_io, "perm_address", {"eth0": A, "eth1": B}.get)
     monkeypatch.setattr(sysfs_io, "ports", lambda bond: ["eth0", "eth1"])
@@ -72,13 +75,38 @@ def test_steady_state_sets_only_the_device_when_nm_did_not(kernel, tmp_path, mon
     path = world(tmp_path / "system-connections", OWNED, DERIVED)
     kernel["bond0"] = A
     monkeypatch.setattr(sysfs_io, "set_address", lambda name, mac: kernel.__setitem__(name, mac))
-    monkeypatch.setattr(sysfs_io, "is_bond", lambda name: name == "bond0")
     monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
     monkeypatch.setenv("CONNECTION_UUID", BOND_UUID)
     monkeypatch.setenv("CONNECTION_FILENAME", str(path))
     assert dispatcher_io.main() == 0
     assert kernel["bond0"] == DERIVED
     assert capsys.readouterr().err == f"bondhook: bond0: device MAC changed from {A} to {DERIVED} for this activation\n"
+    assert record_io.recall("bond0") == (7, DERIVED)  # for the events that may undo it
+
+
+def test_steady_state_records_the_mac_for_the_activation_silently(kernel, tmp_path, monkeypatch, capsys):
+    path = world(tmp_path / "system-connections", OWNED, DERIVED)
+    monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
+    monkeypatch.setenv("CONNECTION_UUID", BOND_UUID)
+    monkeypatch.setenv("CONNECTION_FILENAME", str(path))
+    record_io.remember("bond0", 6, DERIVED)  # an earlier bond0's
+    assert dispatcher_io.main() == 0
+    assert record_io.recall("bond0") == (7, DERIVED)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_record_that_cannot_be_written_is_one_line(kernel, tmp_path, monkeypatch, capsys):
+    """/run/bondhook planted as a link: nothing written through it, and the pre-up says so."""
+    path = world(tmp_path / "system-connections", OWNED, DERIVED)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "run-bondhook").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setattr("sys.argv", ["dispatcher", "bond0", "pre-up"])
+    monkeypatch.setenv("CONNECTION_UUID", BOND_UUID)
+    monkeypatch.setenv("CONNECTION_FILENAME", str(path))
+    assert dispatcher_io.main() == 0
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("bondhook: bond0: MAC not recorded in ") and "Not a directory" in line
 
 
 @pytest.mark.system
@@ -92,6 +120,9 @@ from bondhook.nm import dispatcher_io
 from bondhook.nm import keyfile_io
 from bondhook.kernel import sysfs_io
 keyfile_io.KEYFILE_DIRS = ({str(tmp_path)!r},)
+from bondhook.nm import record_io
+record_io.RUN_DIR = {str(tmp_path / "run-bondhook")!r}
+sysfs_io.ifindex = {{"bond0": 7}}.get
 sysfs_io.perm_address = {{"eth0": "{A}", "eth1": "{B}"}}.get
 sysfs_io.ports = lambda bond: ["eth0", "eth1"]
 sysfs_io.address = {{"bond0": "{DERIVED}"}}.get

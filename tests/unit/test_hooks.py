@@ -27,6 +27,7 @@ pytestmark = pytest.mark.system
 REPO = Path(__file__).resolve().parents[2]
 IFUPDOWN_HOOK = REPO / "if-up.d" / "bondhook"
 NM_HOOK = REPO / "NetworkManager" / "dispatcher.d" / "pre-up.d" / "90-bondhook"
+NM_EVENTS_HOOK = REPO / "NetworkManager" / "dispatcher.d" / "90-bondhook"
 HOSTILE = ("$(touch PWNED)", "`touch PWNED`", "; touch PWNED", "a\nIF_BOND_DERIVE_MAC=yes", "-x", "*", "'\"\\")
 
 
@@ -105,14 +106,68 @@ def test_ifupdown_hook_skips_meta_phase(tmp_path):
     assert trace.returncode == 0 and sys.executable not in trace.stderr
 
 
-@pytest.mark.parametrize("script", [IFUPDOWN_HOOK, NM_HOOK], ids=["ifupdown", "networkmanager"])
-def test_after_apt_remove_the_hooks_exit_0_silently(tmp_path, script):
+@pytest.mark.parametrize(
+    ("script", "action"),
+    [(IFUPDOWN_HOOK, "pre-up"), (NM_HOOK, "pre-up"), (NM_EVENTS_HOOK, "down")],
+    ids=["ifupdown", "networkmanager", "networkmanager-events"],
+)
+def test_after_apt_remove_the_hooks_exit_0_silently(tmp_path, script, action):
     """The hooks are conffiles and stay until purge; the program they run does not."""
     hook = installed(script, tmp_path, program_exists=False)
-    result = run_sh(
-        hook, {"IFACE": "bond0", "IF_BOND_DERIVE_MAC": "yes", "ADDRFAM": "inet"}, tmp_path, "bond0", "pre-up"
-    )
+    result = run_sh(hook, {"IFACE": "bond0", "IF_BOND_DERIVE_MAC": "yes", "ADDRFAM": "inet"}, tmp_path, "bond0", action)
     assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+
+
+def events_hook(tmp: Path, records: dict[str, str | None]) -> Path:
+    """The `up`/`down` script reading records and sysfs in `tmp`, with a python3 that only
+    writes down its argv: RECORD name -> the bond's addr_assign_type (None: the bond is gone)."""
+    hook = installed(NM_EVENTS_HOOK, tmp)
+    python = tmp / "python3"
+    python.write_text(f'#!/bin/sh\nprintf "%s\\0" "$@" >{tmp / "started"}\n')
+    python.chmod(0o755)
+    text = hook.read_text().replace(sys.executable, str(python))
+    text = text.replace("/run/bondhook/nm", str(tmp / "nm")).replace("/sys/class/net", str(tmp / "net"))
+    hook.write_text(text)
+    (tmp / "nm").mkdir()
+    for bond, assigned in records.items():
+        (tmp / "nm" / bond).write_text("7 02:54:00:c8:76:09\n")
+        if assigned is not None:
+            (tmp / "net" / bond).mkdir(parents=True)
+            (tmp / "net" / bond / "addr_assign_type").write_text(f"{assigned}\n")
+    return hook
+
+
+@pytest.mark.parametrize(
+    ("records", "action", "starts"),
+    [
+        ({}, "down", False),
+        ({"bond0": "3"}, "down", False),  # set by bondhook or NetworkManager: nothing undid it
+        ({"bond0": None}, "up", False),  # that bond is gone
+        ({"bond0": "3"}, "dhcp4-change", False),
+        ({"bond0": "2"}, "connectivity-change", False),
+        ({"bond0": "2"}, "down", True),  # a port gave it its MAC
+        ({"bond0": "3", "bond1": "1"}, "up", True),  # the kernel's random MAC, after the last port left
+    ],
+)
+def test_nm_events_hook_starts_python_only_for_a_recorded_bond_whose_mac_no_program_set(
+    tmp_path, records, action, starts
+):
+    hook = events_hook(tmp_path, records)
+    result = run_sh(hook, {}, tmp_path, "enp0s10", action)
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+    started = tmp_path / "started"
+    assert started.exists() == starts
+    if starts:
+        assert started.read_text().split("\0")[-3:] == ["enp0s10", action, ""]
+
+
+def test_nm_events_hook_hands_hostile_arguments_to_python_as_argv_only(tmp_path):
+    hook = events_hook(tmp_path, {"bond0": "1"})
+    for iface in HOSTILE:
+        result = run_sh(hook, {"CONNECTION_ID": "'; touch PWNED"}, tmp_path, iface, "down")
+        assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+        assert (tmp_path / "started").read_text().split("\0")[-3:] == [iface, "down", ""]
+    assert not (tmp_path / "PWNED").exists()
 
 
 def test_nm_hook_ignores_other_actions_and_non_bonds_without_python(tmp_path):
@@ -188,8 +243,9 @@ def test_dispatcher_refuses_what_networkmanager_never_passes_in_one_line(tmp_pat
     assert line.startswith("bondhook: interface ") and line.endswith("not what NetworkManager passes; nothing done")
 
 
-def test_dispatcher_is_silent_for_other_actions(tmp_path):
-    result = run_dispatcher(["bond0", "up"], {"CONNECTION_UUID": "x"}, tmp_path)
+@pytest.mark.parametrize("action", ["dhcp4-change", "connectivity-change", "pre-down", ""])
+def test_dispatcher_is_silent_for_other_actions(tmp_path, action):
+    result = run_dispatcher(["bond0", action], {"CONNECTION_UUID": "x"}, tmp_path)
     assert (result.returncode, result.stderr) == (0, b"")
 
 

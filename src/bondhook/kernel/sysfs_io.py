@@ -96,6 +96,17 @@ def address(name: str) -> str | None:
     return read(f"{SYS_NET}/{name}/address")
 
 
+def ifindex(name: str) -> int | None:
+    """The link's index, which tells it from an earlier link of the same name; None when gone."""
+    text = read(f"{SYS_NET}/{name}/ifindex")
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def addr_assign_type(name: str) -> str | None:
+    """How the link got its address (NET_ADDR_*: 0 permanent, 1 random, 2 stolen, 3 set)."""
+    return read(f"{SYS_NET}/{name}/addr_assign_type")
+
+
 def is_bond(name: str) -> bool:
     return os.path.isdir(f"{SYS_NET}/{name}/bonding")
 
@@ -183,7 +194,7 @@ def read_facts() -> Facts:
         perm = _perm_text(raw_perm)
         if perm is None and master is not None:
             perm = _bond_records(master).get(name)
-        assign = read(f"{SYS_NET}/{name}/addr_assign_type")
+        assign = addr_assign_type(name)
         links.append(
             Link(
                 name=name,

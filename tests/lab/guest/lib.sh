@@ -64,8 +64,10 @@ restart_udevd() {
 	udevadm control --exit
 	/usr/lib/systemd/systemd-udevd --daemon
 }
-# Where the package installs its NetworkManager pre-up script (not a conffile: /etc overrides it).
+# Where the package installs its NetworkManager scripts, for pre-up and for up/down events (not
+# conffiles: /etc overrides them).
 NM_PRE_UP=/usr/lib/NetworkManager/dispatcher.d/pre-up.d
+NM_EVENTS=/usr/lib/NetworkManager/dispatcher.d
 # /etc/network/interfaces with lo and one bond0 stanza (manual, miimon 100).
 bond_stanza() { # mode, slaves, option lines (tab-indented after the first), extra stanzas
 	cat >/etc/network/interfaces <<EOT
@@ -208,6 +210,7 @@ install_bondhook_nm() {
 	install_bondhook_program
 	mkdir -p $NM_PRE_UP
 	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/pre-up.d/90-bondhook" $NM_PRE_UP/90-bondhook
+	install -m 755 "$BONDHOOK_ROOT/NetworkManager/dispatcher.d/90-bondhook" $NM_EVENTS/90-bondhook
 }
 # Wait until NM says DEV is activated (or give up after 60 tries).
 wait_active() {
