@@ -1,3 +1,3 @@
 """bondhook: give every Linux bond a MAC derived from a port's permanent address."""
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"

@@ -74,6 +74,9 @@ def test_nm_bond_through_installed_dispatcher(guest):
     assert guest["nm.script_in_etc"] == "no"
     assert guest["nm.mac"] == "02:54:00:c8:76:0a"
     assert guest["nm.keyfile_owned"] == "02:54:00:c8:76:0a"
+    # what the up/down script reads to put the MAC back (issue 22): this bond's ifindex and MAC
+    assert guest["nm.events_script"] == "yes"
+    assert guest["nm.record"] == f"{guest['nm.ifindex']} 02:54:00:c8:76:0a"
 
 
 def test_purge_removes_every_file_and_leaves_config(guest):
@@ -105,6 +108,7 @@ def test_apt_remove_releases_what_bondhook_wrote_and_the_hooks_go_quiet(guest):
     assert guest["remove.bond6_untouched"] == "yes"  # a person's cloned MAC
     assert guest["remove.hook_left"] == "yes"  # the ifupdown hook: a conffile, until purge
     assert guest["remove.nm_script_left"] == "no"  # NetworkManager's: in /usr/lib, goes with the package
+    assert (guest["remove.nm_events_left"], guest["remove.run_records"]) == ("no", "no")
     assert guest["removed.rc"] == "0" and guest["removed.bondhook_lines"] == "0" and guest["removed.tracebacks"] == "0"
     assert guest["removed.mac"] == A
 
@@ -130,6 +134,7 @@ def test_the_upgrade_from_the_previous_revision_leaves_no_stale_module(guest):
     assert guest["upgrade.compiled"] == guest["upgrade.modules"]
     assert guest["upgrade.version"] == f"bondhook {guest['upgrade.to'].rsplit('-', 1)[0]}"
     assert guest["upgrade.dispatcher_import"] == "0", guest.log("upgrade-dispatcher.txt")
+    assert guest["upgrade.events_script"] == "yes"  # new in 0.6.0-1
     assert guest["upgraded.rc"] == "0" and guest["upgraded.mac"] == "02:54:00:c8:76:09", guest.log("upgraded.ifup")
 
 

@@ -63,6 +63,7 @@ def test_every_hook_lands_where_the_docs_say(deb):
         "/usr/bin/bondhook",
         "/etc/network/if-pre-up.d/bondhook",
         "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
+        "/usr/lib/NetworkManager/dispatcher.d/90-bondhook",
         "/usr/share/man/man8/bondhook.8.gz",
         "/usr/share/doc/bondhook/README.md.gz",
         "/usr/share/doc/bondhook/docs/design.md.gz",
@@ -80,6 +81,7 @@ def test_every_hook_lands_where_the_docs_say(deb):
     installed = (
         "/etc/network/if-pre-up.d/bondhook",
         "/usr/lib/NetworkManager/dispatcher.d/pre-up.d/90-bondhook",
+        "/usr/lib/NetworkManager/dispatcher.d/90-bondhook",
         "/usr/lib/systemd/system/bondhook-networkd.service",
         "/var/lib/ifupdown2/policy.d/bondhook.json",
     )
@@ -95,9 +97,10 @@ def test_every_hook_lands_where_the_docs_say(deb):
     postinst = deb.control.get_content("postinst").decode()
     assert "deb-systemd-helper enable 'bondhook-networkd.service'" in postinst
     assert "deb-systemd-invoke start" not in postinst
-    # Purge takes the boot unit's record (its StateDirectory) with the package.
+    # Purge takes the boot unit's record (its StateDirectory) with the package; removal already
+    # takes the NetworkManager hooks' records in /run.
     postrm = deb.control.get_content("postrm").decode()
-    assert "rm -rf /var/lib/bondhook" in postrm
+    assert "rm -rf /var/lib/bondhook" in postrm and "rm -rf /run/bondhook" in postrm
 
 
 # Pedantic and experimental tags trixie's lintian gives, each looked at and kept, with why.

@@ -60,6 +60,9 @@ wait_active bond1
 record nm.mac "$(mac_of bond1)"
 record nm.keyfile_owned "$(keyfile_value $KEYFILES/bond1.nmconnection user bondhook.mac)"
 record nm.script_in_etc "$([ -e /etc/NetworkManager/dispatcher.d/pre-up.d/90-bondhook ] && echo yes || echo no)"
+record nm.events_script "$([ -x $NM_EVENTS/90-bondhook ] && echo yes || echo no)"
+record nm.record "$(cat /run/bondhook/nm/bond1 2>&1)"
+record nm.ifindex "$(cat /sys/class/net/bond1/ifindex)"
 nmcli con down bond1 >/dev/null 2>&1
 stop_nm
 
@@ -115,6 +118,8 @@ stop_nm
 record remove.networkd_dropin "$(ls /etc/systemd/network/25-bond7.netdev.d 2>/dev/null | tr '\n' ' ')"
 record remove.hook_left "$([ -x /etc/network/if-pre-up.d/bondhook ] && echo yes || echo no)"
 record remove.nm_script_left "$([ -e $NM_PRE_UP/90-bondhook ] && echo yes || echo no)"
+record remove.nm_events_left "$([ -e $NM_EVENTS/90-bondhook ] && echo yes || echo no)"
+record remove.run_records "$([ -e /run/bondhook ] && echo yes || echo no)"
 ifup_and_record removed bond0
 record removed.mac "$(mac_of bond0)"
 ifdown bond0 >/dev/null 2>&1
@@ -160,6 +165,7 @@ record upgrade.stale "$(wc -l <"$OUT/upgrade-stale.txt")"
 record upgrade.compiled "$(find $MODULES -name '*.pyc' | wc -l)"
 record upgrade.modules "$(grep -c '\.py$' "$OUT/upgrade-files.txt")"
 record upgrade.version "$(/usr/bin/bondhook --version)"
+record upgrade.events_script "$([ -x $NM_EVENTS/90-bondhook ] && echo yes || echo no)"
 /usr/bin/python3 -I -c 'from bondhook.nm.dispatcher_io import main' >"$OUT/upgrade-dispatcher.txt" 2>&1
 record upgrade.dispatcher_import "$?"
 bond_stanza 802.3ad "$A $B" "bond-derive-mac yes"
