@@ -91,6 +91,7 @@ CI_RELEASE = {
     "test_package": BOOKWORM.name,  # the .deb is built here; the upgrade from the previous revision
     "test_networkd": TRIXIE.name,
     "test_networkmanager": TRIXIE.name,
+    "test_nm_through_port": BOOKWORM.name,  # issue 22: NetworkManager 1.42 with 01-ifupdown
 }
 
 
