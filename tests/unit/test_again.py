@@ -123,4 +123,13 @@ def test_a_refused_change_is_one_line_and_the_next_bond_is_still_seen(kernel, ca
     again_io.restore_all()
     [line] = [r.getMessage() for r in caplog.records]
     assert line.startswith("bond0: could not give it back the MAC its activation's pre-up left it with: the kernel")
+    assert line.endswith("; not tried again")
     assert seen == ["bond0"]  # bond1 is gone (no bond of that name): its record is dropped unread
+    assert record_io.recall("bond0") is None and record_io.recall("bond1") is None
+
+
+def test_a_record_bondhook_did_not_write_is_dropped(kernel, caplog, run_dir):
+    (run_dir / "nm").mkdir(parents=True)
+    (run_dir / "nm" / "bond0").write_text("garbage\n")
+    again_io.restore_all()
+    assert kernel["bond0"] == A and caplog.records == [] and os.listdir(run_dir / "nm") == []

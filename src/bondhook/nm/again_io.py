@@ -27,8 +27,8 @@ def _recorded() -> list[str]:
 def _restore(bond: str) -> None:
     record = record_io.recall(bond)
     ifindex = sysfs_io.ifindex(bond) if sysfs_io.is_bond(bond) else None
-    if record is not None and record[0] != ifindex:
-        record_io.forget(bond)  # that bond is gone: its successor's pre-up writes its own
+    if record is None or record[0] != ifindex:
+        record_io.forget(bond)  # unreadable, or that bond is gone: its successor's pre-up writes its own
         return
     address = sysfs_io.address(bond)
     assigned = sysfs_io.addr_assign_type(bond)
@@ -41,9 +41,15 @@ def _restore(bond: str) -> None:
 
 
 def restore_all() -> None:
-    """Each recorded bond in turn; a failure is that bond's line, and the next one is still seen."""
+    """Each recorded bond in turn; a failure is that bond's one line (its record goes, so the
+    events that follow do not repeat it), and the next bond is still seen."""
     for bond in _recorded():
         try:
             _restore(bond)
         except (OutsideError, OSError) as exc:
-            log.error("%s: could not give it back the MAC its activation's pre-up left it with: %s", bond, exc)
+            text = "%s: could not give it back the MAC its activation's pre-up left it with: %s; not tried again"
+            log.error(text, bond, exc)
+            try:
+                record_io.forget(bond)
+            except OSError:
+                pass  # the line above already says this bond's record is in trouble

@@ -90,12 +90,15 @@ def _full(iface: str, uuid: str, known: str | None) -> None:
         return
     if not sysfs_io.is_bond(iface):
         return
+    try:
+        record_io.forget(iface)  # until this activation's MAC is set and known to be bondhook's
+    except OSError:
+        pass  # a directory in trouble: recording the MAC says so, in one line
     if known is not None:
         _set_device(iface, known)
         return
     from bondhook.nm import dbus_io
 
-    record_io.forget(iface)  # until this activation's MAC is known to be bondhook's
     plans = dbus_io.sync(sysfs_io.read_facts(), only_uuid=uuid)
     dbus_io.log_plans(plans)
     if not plans:
