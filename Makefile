@@ -7,8 +7,8 @@ PYTHON ?= python3
 # Debian's own tools and interpreter build the package, whatever python3 is first on PATH.
 DEBIAN_PATH = /usr/sbin:/usr/bin:/sbin:/bin
 LAB_DEMO = tests/lab/test_demo.py
-LAB_LANE_1 = tests/lab/test_networkd.py tests/lab/test_nm_through_port.py tests/lab/test_package.py
-LAB_LANE_2 = tests/lab/test_networkmanager.py tests/lab/test_ifupdown.py tests/lab/test_ifupdown2.py
+LAB_LANE_1 = tests/lab/test_networkd.py tests/lab/test_nm_through_port.py tests/lab/test_ifupdown2.py
+LAB_LANE_2 = tests/lab/test_networkmanager.py tests/lab/test_ifupdown.py tests/lab/test_package.py
 LAB_LANES = lab-lane-1 lab-lane-2
 
 .PHONY: test demo bench unit lab lab-all lab-lanes $(LAB_LANES) lint deb deb-previous setup clean
