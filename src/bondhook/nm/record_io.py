@@ -39,7 +39,7 @@ def _nm_dir(create: bool) -> int | None:
                 os.mkdir(NM_DIR, 0o755, dir_fd=parent)
             except FileExistsError:
                 pass
-        return os.open(NM_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent)
+        return atomic_io.open_dir(NM_DIR, dir_fd=parent)
     except FileNotFoundError:
         return None
     finally:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 
 
-def open_dir(path: str) -> int:
-    """A directory to write in, opened without following a symbolic link (ELOOP if it is one)."""
-    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+def open_dir(path: str, dir_fd: int | None = None) -> int:
+    """A directory to write in (`path` relative to `dir_fd` when given), opened without following
+    a symbolic link (ELOOP if it is one)."""
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
 
 
 def replace(directory: int, name: str, data: bytes, mode: int = 0o644) -> None:
